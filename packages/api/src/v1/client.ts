@@ -1,0 +1,160 @@
+import type {
+  Agent, AgentHeartbeat, AgentRegister, AgentTarget, AuditEntry, Config, FleetStatus, Run, RunDetail, RunFinish,
+  RunStart, RunsQuery, SeriesPoint, Target, TargetCreate, TargetPatch, TargetWithStats,
+} from './schemas.js'
+import { ROUTES } from './routes.js'
+
+/** A non-2xx answer from the API, rebuilt from its `{ code, message, details }` body. */
+export class ApiError extends Error {
+  readonly status: number
+  readonly code: string
+  readonly details: unknown
+
+  constructor (status: number, code: string, message: string, details?: unknown) {
+    super(message)
+    this.name = 'ApiError'
+    this.status = status
+    this.code = code
+    this.details = details
+  }
+}
+
+export interface ApiClientOptions {
+  baseUrl: string
+  /** `user:password` for admin routes. */
+  adminAuth?: string
+  /** Bearer token (DASHBOARD_SECRET) for agent routes. */
+  agentToken?: string
+  /** Per-request timeout; the agent must never hang on a dead control plane. */
+  timeoutMs?: number
+  fetch?: typeof fetch
+}
+
+export interface Page<T> { data: T[], pagination: { nextCursor: string | null, limit: number } }
+
+type Auth = 'admin' | 'agent' | 'none'
+type Query = Record<string, string | number | undefined>
+interface RequestInit { auth?: Auth, body?: unknown, query?: Query }
+
+const DEFAULT_TIMEOUT_MS = 10_000
+
+/** Typed client of the v1 API, shared by the agent, the CLI and the dashboard. */
+export class ApiClient {
+  readonly #options: ApiClientOptions
+
+  constructor (options: ApiClientOptions) {
+    this.#options = { ...options, baseUrl: options.baseUrl.replace(/\/+$/, '') }
+  }
+
+  async request<T> (method: string, path: string, init: RequestInit = {}): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' }
+    if (init.body !== undefined) headers['content-type'] = 'application/json'
+    if (init.auth === 'admin' && this.#options.adminAuth !== undefined) {
+      headers.authorization = `Basic ${toBase64(this.#options.adminAuth)}`
+    }
+    if (init.auth === 'agent' && this.#options.agentToken !== undefined) {
+      headers.authorization = `Bearer ${this.#options.agentToken}`
+    }
+    const doFetch = this.#options.fetch ?? fetch
+    const res = await doFetch(this.#options.baseUrl + path + toQueryString(init.query), {
+      method,
+      headers,
+      body: init.body === undefined ? null : JSON.stringify(init.body),
+      signal: AbortSignal.timeout(this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+    })
+    const text = await res.text()
+    const parsed: unknown = text === '' ? undefined : safeJson(text)
+    if (!res.ok) {
+      const body = (parsed ?? {}) as { code?: string, message?: string, details?: unknown }
+      throw new ApiError(res.status, body.code ?? `HTTP_${res.status}`, body.message ?? res.statusText, body.details)
+    }
+    return parsed as T
+  }
+
+  // Admin
+  listTargets (): Promise<{ data: Target[] }> { return this.request('GET', ROUTES.adminTargets, { auth: 'admin' }) }
+  createTarget (body: TargetCreate): Promise<Target> {
+    return this.request('POST', ROUTES.adminTargets, { auth: 'admin', body })
+  }
+
+  getTarget (id: string): Promise<Target> { return this.request('GET', ROUTES.adminTarget(id), { auth: 'admin' }) }
+  updateTarget (id: string, body: TargetPatch): Promise<Target> {
+    return this.request('PATCH', ROUTES.adminTarget(id), { auth: 'admin', body })
+  }
+
+  deleteTarget (id: string): Promise<void> { return this.request('DELETE', ROUTES.adminTarget(id), { auth: 'admin' }) }
+  getConfig (): Promise<Config> { return this.request('GET', ROUTES.adminConfig, { auth: 'admin' }) }
+  putConfig (body: Config): Promise<Config> { return this.request('PUT', ROUTES.adminConfig, { auth: 'admin', body }) }
+  listAudit (query: { cursor?: string, limit?: number } = {}): Promise<Page<AuditEntry>> {
+    return this.request('GET', ROUTES.adminAudit, { auth: 'admin', query })
+  }
+
+  reconcileFleet (): Promise<FleetStatus> {
+    return this.request('POST', ROUTES.adminFleetReconcile, { auth: 'admin', body: {} })
+  }
+
+  // Dashboard (read-only)
+  dashboardTargets (): Promise<{ data: TargetWithStats[] }> {
+    return this.request('GET', ROUTES.dashboardTargets, { auth: 'admin' })
+  }
+
+  targetSeries (id: string, query: { from?: string, to?: string } = {}): Promise<{ data: SeriesPoint[] }> {
+    return this.request('GET', ROUTES.dashboardTargetSeries(id), { auth: 'admin', query })
+  }
+
+  dashboardAgents (): Promise<{ data: Agent[], fleet: FleetStatus }> {
+    return this.request('GET', ROUTES.dashboardAgents, { auth: 'admin' })
+  }
+
+  fleetStatus (): Promise<FleetStatus> { return this.request('GET', ROUTES.dashboardFleet, { auth: 'admin' }) }
+  listRuns (query: RunsQuery = {}): Promise<Page<Run>> {
+    return this.request('GET', ROUTES.dashboardRuns, { auth: 'admin', query: query as Query })
+  }
+
+  getRun (id: string): Promise<RunDetail> { return this.request('GET', ROUTES.dashboardRun(id), { auth: 'admin' }) }
+
+  // Agent
+  registerAgent (body: AgentRegister): Promise<Agent> {
+    return this.request('POST', ROUTES.agentRegister, { auth: 'agent', body })
+  }
+
+  heartbeat (name: string, body: AgentHeartbeat): Promise<Agent> {
+    return this.request('POST', ROUTES.agentHeartbeat(name), { auth: 'agent', body })
+  }
+
+  agentTargets (name: string): Promise<{ data: AgentTarget[] }> {
+    return this.request('GET', ROUTES.agentTargets(name), { auth: 'agent' })
+  }
+
+  startRun (name: string, body: RunStart): Promise<Run> {
+    return this.request('POST', ROUTES.agentRunStart(name), { auth: 'agent', body })
+  }
+
+  finishRun (name: string, runId: string, body: RunFinish): Promise<Run> {
+    return this.request('POST', ROUTES.agentRunFinish(name, runId), { auth: 'agent', body })
+  }
+}
+
+function toQueryString (query: Query | undefined): string {
+  if (query === undefined) return ''
+  const params = new URLSearchParams()
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value))
+  const text = params.toString()
+  return text === '' ? '' : `?${text}`
+}
+
+function safeJson (text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return { code: 'LF_BAD_RESPONSE', message: text.slice(0, 200) }
+  }
+}
+
+function toBase64 (text: string): string {
+  // btoa only takes Latin-1; encode as UTF-8 first so any password works in browsers and Node alike.
+  const bytes = new TextEncoder().encode(text)
+  let binary = ''
+  for (const byte of bytes) binary += String.fromCharCode(byte)
+  return btoa(binary)
+}

@@ -1,0 +1,28 @@
+/** Every path of the v1 API, in one place so server, agent, CLI and dashboard cannot drift apart. */
+export const ROUTES = {
+  // Admin: HTTP basic auth (ADMIN_BASIC_AUTH).
+  adminTargets: '/api/admin/k6/targets',
+  adminTarget: (id: string) => `/api/admin/k6/targets/${encodeURIComponent(id)}`,
+  adminConfig: '/api/admin/config',
+  adminAudit: '/api/admin/audit',
+  adminFleetReconcile: '/api/admin/fleet/reconcile',
+  // Dashboard: read-only, open unless DASHBOARD_REQUIRE_AUTH is set.
+  dashboardTargets: '/api/dashboard/k6/targets',
+  dashboardTargetSeries: (id: string) => `/api/dashboard/k6/targets/${encodeURIComponent(id)}/series`,
+  dashboardAgents: '/api/dashboard/k6/agents',
+  dashboardFleet: '/api/dashboard/k6/fleet',
+  dashboardRuns: '/api/dashboard/k6/runs',
+  dashboardRun: (id: string) => `/api/dashboard/k6/runs/${encodeURIComponent(id)}`,
+  // Agents: bearer DASHBOARD_SECRET.
+  agentRegister: '/api/k6/agents/register',
+  agentHeartbeat: (name: string) => `/api/k6/agents/${encodeURIComponent(name)}/heartbeat`,
+  agentTargets: (name: string) => `/api/k6/agents/${encodeURIComponent(name)}/targets`,
+  agentRunStart: (name: string) => `/api/k6/agents/${encodeURIComponent(name)}/runs`,
+  agentRunFinish: (name: string, runId: string) =>
+    `/api/k6/agents/${encodeURIComponent(name)}/runs/${encodeURIComponent(runId)}/finish`,
+  // Operations.
+  metrics: '/api/metrics',
+  healthz: '/healthz',
+  readyz: '/readyz',
+  docs: '/api/docs',
+} as const

@@ -1,0 +1,229 @@
+import { z } from 'zod'
+
+// Limits come from the control-plane spec; the server validates with exactly these schemas.
+export const TARGET_URL_MAX_CHARS = 2048
+export const TARGET_LABEL_MAX_CHARS = 200
+export const TARGET_VUS_MAX = 10_000
+export const TARGET_DURATION_S_MAX = 3600
+export const RUN_INTERVAL_MS_MIN = 1000
+export const RUN_INTERVAL_MS_MAX = 86_400_000
+export const DESIRED_AGENT_COUNT_MAX = 1000
+
+/** An absolute http:// or https:// URL; anything else (file:, ftp:, javascript:) is refused. */
+export const HttpUrl = z.string().max(TARGET_URL_MAX_CHARS).refine((value) => {
+  try {
+    const url = new URL(value)
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== ''
+  } catch {
+    return false
+  }
+}, { message: 'expected an absolute http:// or https:// URL' }).describe('URL under test (http or https)')
+
+const IsoTime = z.string().describe('ISO-8601 timestamp')
+
+/** What an admin declares about a site to test. */
+export const TargetCreate = z.strictObject({
+  url: HttpUrl,
+  label: z.string().max(TARGET_LABEL_MAX_CHARS).default('').describe('Human-readable name, any Unicode'),
+  vus: z.int().min(1).max(TARGET_VUS_MAX).default(1).describe('Virtual users per run'),
+  durationS: z.int().min(1).max(TARGET_DURATION_S_MAX).default(30).describe('Test duration in seconds'),
+  runIntervalMs: z.int().min(RUN_INTERVAL_MS_MIN).max(RUN_INTERVAL_MS_MAX).default(60_000)
+    .describe('How often each agent runs this target'),
+  enabled: z.boolean().default(true).describe('Whether agents pick up this target'),
+})
+export type TargetCreate = z.input<typeof TargetCreate>
+
+/** A partial update of a target; at least one field. */
+export const TargetPatch = z.strictObject({
+  url: HttpUrl.optional(),
+  label: z.string().max(TARGET_LABEL_MAX_CHARS).optional(),
+  vus: z.int().min(1).max(TARGET_VUS_MAX).optional(),
+  durationS: z.int().min(1).max(TARGET_DURATION_S_MAX).optional(),
+  runIntervalMs: z.int().min(RUN_INTERVAL_MS_MIN).max(RUN_INTERVAL_MS_MAX).optional(),
+  enabled: z.boolean().optional(),
+}).refine((patch) => Object.keys(patch).length > 0, { message: 'expected at least one field to change' })
+export type TargetPatch = z.input<typeof TargetPatch>
+
+export const Target = z.object({
+  id: z.string(),
+  url: z.string(),
+  label: z.string(),
+  vus: z.int(),
+  durationS: z.int(),
+  runIntervalMs: z.int(),
+  enabled: z.boolean(),
+  createdAt: IsoTime,
+  updatedAt: IsoTime,
+})
+export type Target = z.infer<typeof Target>
+
+/** A target as listed for the dashboard: with the latest figures and a short p95 trend. */
+export const TargetWithStats = Target.extend({
+  stats: z.object({
+    lastRunAt: IsoTime.nullable(),
+    lastStatus: z.enum(['running', 'passed', 'failed', 'error']).nullable(),
+    p95Ms: z.number().nullable(),
+    errorRate: z.number().nullable(),
+    /** p95 of the most recent finished runs, oldest first (at most 20). */
+    p95TrendMs: z.array(z.number()),
+  }),
+})
+export type TargetWithStats = z.infer<typeof TargetWithStats>
+
+/** A target as an agent receives it: when this agent last started it, so a restarted agent does not burst. */
+export const AgentTarget = Target.extend({ lastStartedAt: IsoTime.nullable() })
+export type AgentTarget = z.infer<typeof AgentTarget>
+
+export const AgentStatus = z.enum(['online', 'busy', 'offline'])
+export type AgentStatus = z.infer<typeof AgentStatus>
+
+export const Agent = z.object({
+  name: z.string(),
+  status: AgentStatus,
+  currentRunId: z.string().nullable(),
+  version: z.string(),
+  registeredAt: IsoTime,
+  lastSeenAt: IsoTime,
+})
+export type Agent = z.infer<typeof Agent>
+
+/** Agent names follow Kubernetes pod names: DNS-1123 labels up to 253 chars. */
+export const AgentName = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9._-]{0,251}[A-Za-z0-9])?$/,
+  'expected 1-253 letters, digits, ".", "_" or "-", starting and ending with a letter or digit')
+
+export const AgentRegister = z.strictObject({
+  name: AgentName,
+  version: z.string().max(64).default('unknown'),
+})
+export type AgentRegister = z.input<typeof AgentRegister>
+
+export const AgentHeartbeat = z.strictObject({
+  status: z.enum(['online', 'busy']),
+  currentRunId: z.string().max(64).nullable().default(null),
+})
+export type AgentHeartbeat = z.input<typeof AgentHeartbeat>
+
+/**
+ * - `running`: an agent started it and has not reported a result yet.
+ * - `passed`: finished, no threshold crossed.
+ * - `failed`: finished with a threshold crossed.
+ * - `error`: could not complete (agent reported it, or the reaper found it stopped reporting).
+ */
+export const RunStatus = z.enum(['running', 'passed', 'failed', 'error'])
+export type RunStatus = z.infer<typeof RunStatus>
+
+/** Per-run figures, named as in the operations guide. */
+export const RunMetrics = z.strictObject({
+  p50_ms: z.number().min(0),
+  p95_ms: z.number().min(0),
+  p99_ms: z.number().min(0),
+  avg_ms: z.number().min(0),
+  error_rate: z.number().min(0).max(1),
+  rps: z.number().min(0),
+  data_received_bytes: z.number().min(0),
+  iterations: z.number().int().min(0),
+})
+export type RunMetrics = z.infer<typeof RunMetrics>
+
+export const RunId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'expected 8-64 letters, digits, "_" or "-" (a UUID fits)')
+
+/** An agent reports that it started a run; the id is the agent's own, so a retry never duplicates. */
+export const RunStart = z.strictObject({
+  id: RunId,
+  targetId: z.string().min(1).max(64),
+  startedAt: IsoTime.optional(),
+})
+export type RunStart = z.input<typeof RunStart>
+
+/** An agent reports a run's result; the same result twice is stored once, a different one is a 409. */
+export const RunFinish = z.strictObject({
+  status: z.enum(['passed', 'failed', 'error']),
+  finishedAt: IsoTime.optional(),
+  errorMessage: z.string().max(4000).nullable().default(null),
+  metrics: RunMetrics.nullable().default(null),
+  /** The engine's full `RunResult` (k6 handleSummary-shaped metrics, thresholds, status codes). */
+  summary: z.record(z.string(), z.unknown()).nullable().default(null),
+})
+export type RunFinish = z.input<typeof RunFinish>
+
+export const Run = z.object({
+  id: z.string(),
+  targetId: z.string(),
+  /** The target's label and URL at read time (null when the target was deleted). */
+  targetLabel: z.string().nullable(),
+  targetUrl: z.string().nullable(),
+  agentName: z.string(),
+  status: RunStatus,
+  startedAt: IsoTime,
+  finishedAt: IsoTime.nullable(),
+  errorMessage: z.string().nullable(),
+  metrics: RunMetrics.nullable(),
+})
+export type Run = z.infer<typeof Run>
+
+export const RunDetail = Run.extend({ summary: z.record(z.string(), z.unknown()).nullable() })
+export type RunDetail = z.infer<typeof RunDetail>
+
+export const RunsQuery = z.strictObject({
+  targetId: z.string().optional(),
+  status: RunStatus.optional(),
+  cursor: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+})
+export type RunsQuery = z.input<typeof RunsQuery>
+
+export const SeriesQuery = z.strictObject({
+  from: IsoTime.optional(),
+  to: IsoTime.optional(),
+})
+
+export const SeriesPoint = z.object({
+  runId: z.string(),
+  t: IsoTime,
+  status: RunStatus,
+  p50Ms: z.number().nullable(),
+  p95Ms: z.number().nullable(),
+  p99Ms: z.number().nullable(),
+  errorRate: z.number().nullable(),
+  rps: z.number().nullable(),
+})
+export type SeriesPoint = z.infer<typeof SeriesPoint>
+
+export const Config = z.strictObject({
+  k6DesiredAgentCount: z.int().min(0).max(DESIRED_AGENT_COUNT_MAX).describe('Desired number of agents'),
+})
+export type Config = z.infer<typeof Config>
+
+export const FleetStatus = z.object({
+  scaler: z.enum(['process', 'compose', 'kubernetes', 'none']),
+  desired: z.int(),
+  /** Agents the scaler reports running (processes, containers, replicas); null when unknown. */
+  running: z.int().nullable(),
+  lastReconcileAt: IsoTime.nullable(),
+  lastError: z.string().nullable(),
+  /** Set when something else (an HPA) owns the replica count. */
+  note: z.string().nullable(),
+})
+export type FleetStatus = z.infer<typeof FleetStatus>
+
+export const AuditEntry = z.object({
+  id: z.int(),
+  at: IsoTime,
+  actor: z.string(),
+  action: z.string(),
+  entity: z.string(),
+  entityId: z.string().nullable(),
+  /** What changed: `{ field: { from, to } }`, or the created/deleted object. */
+  change: z.record(z.string(), z.unknown()),
+})
+export type AuditEntry = z.infer<typeof AuditEntry>
+
+export const Pagination = z.object({ nextCursor: z.string().nullable(), limit: z.int() })
+
+/** Every 4xx/5xx body. `details.issues` names each offending field. */
+export const ErrorBody = z.object({
+  code: z.string(),
+  message: z.string(),
+  details: z.unknown().optional(),
+})
+export type ErrorBody = z.infer<typeof ErrorBody>

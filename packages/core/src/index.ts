@@ -1,0 +1,5 @@
+export * from './errors.js'
+export * from './diagnostic.js'
+export * from './duration.js'
+export * from './run-result.js'
+export * from './exit-codes.js'
