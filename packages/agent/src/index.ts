@@ -1,1 +1,9 @@
-export {}
+export { startAgent } from './agent.js'
+export type { Agent, AgentExit } from './agent.js'
+export { agentOptionsFromEnv } from './agent-options.js'
+export type { AgentOptions } from './agent-options.js'
+export { createLogger } from './logger.js'
+export type { Logger, LogLevel } from './logger.js'
+export { backoffDelayMs, MAX_BACKOFF_MS } from './backoff.js'
+export { dueTargets } from './schedule.js'
+export { testSpecOf } from './test-spec-of.js'

@@ -1,0 +1,77 @@
+import { hostname } from 'node:os'
+import { AgentName, HttpUrl } from '@loadfleet/api'
+import { parseDurationMs } from '@loadfleet/core'
+import type { Logger } from './logger.js'
+
+/** Everything an agent needs; `agentOptionsFromEnv` fills it from the environment variables of the guide. */
+export interface AgentOptions {
+  /** DASHBOARD_URL: base URL of the control plane. */
+  dashboardUrl: string
+  /** DASHBOARD_SECRET: the agents' bearer token. Never logged. */
+  dashboardSecret: string
+  /** AGENT_NAME: identity of this agent (upsert key); the host/pod name by default. */
+  agentName: string
+  pollIntervalMs: number
+  heartbeatIntervalMs: number
+  /** K6_BINARY: runs go through k6 when this file exists, the built-in engine otherwise. */
+  k6Binary?: string
+  /** TMP_DIR: the only place the agent writes (spool, k6 scripts and summaries). */
+  tmpDir: string
+  /** K6_VUS / K6_DURATION: defaults a target may override. */
+  defaultVus: number
+  defaultDurationMs: number
+  /** MAX_CONCURRENT_RUNS: runs at once; 1 keeps measurements from disturbing each other. */
+  maxConcurrentRuns: number
+  version?: string
+  logger?: Logger
+  /** How long a flush of undelivered results may take on shutdown. */
+  shutdownFlushMs?: number
+  /** Per-request timeout towards the control plane. */
+  requestTimeoutMs?: number
+}
+
+type Env = Record<string, string | undefined>
+
+/** Reads the agent settings from the environment; `errors` names each bad variable and what was expected. */
+export function agentOptionsFromEnv (env: Env): { options?: AgentOptions, errors: string[] } {
+  const errors: string[] = []
+  const int = (name: string, fallback: number, min: number): number => {
+    const raw = env[name]
+    if (raw === undefined || raw.trim() === '') return fallback
+    const value = Number(raw)
+    if (Number.isInteger(value) && value >= min) return value
+    errors.push(`${name}=${JSON.stringify(raw)}: expected an integer ≥ ${min}`)
+    return fallback
+  }
+  const dashboardUrl = env.DASHBOARD_URL ?? 'http://localhost:3000'
+  if (!HttpUrl.safeParse(dashboardUrl).success) errors.push('DASHBOARD_URL: expected an http:// or https:// URL')
+  const dashboardSecret = env.DASHBOARD_SECRET ?? ''
+  if (dashboardSecret === '') errors.push('DASHBOARD_SECRET: expected the control plane\'s agent token')
+  const agentName = nonEmpty(env.AGENT_NAME) ?? hostname()
+  if (!AgentName.safeParse(agentName).success) {
+    errors.push(`AGENT_NAME=${JSON.stringify(agentName)}: expected letters, digits, ".", "_" or "-" (at most 253)`)
+  }
+  const rawDuration = nonEmpty(env.K6_DURATION) ?? '30s'
+  const defaultDurationMs = parseDurationMs(rawDuration)
+  if (defaultDurationMs === undefined || defaultDurationMs < 1000) {
+    errors.push(`K6_DURATION=${JSON.stringify(rawDuration)}: expected a duration of at least 1s such as "30s" or "1m"`)
+  }
+  const options: AgentOptions = {
+    dashboardUrl,
+    dashboardSecret,
+    agentName,
+    pollIntervalMs: int('POLL_INTERVAL_MS', 5000, 100),
+    heartbeatIntervalMs: int('HEARTBEAT_INTERVAL_MS', 30_000, 100),
+    tmpDir: nonEmpty(env.TMP_DIR) ?? '/tmp',
+    defaultVus: int('K6_VUS', 1, 1),
+    defaultDurationMs: defaultDurationMs ?? 30_000,
+    maxConcurrentRuns: int('MAX_CONCURRENT_RUNS', 1, 1),
+  }
+  const k6Binary = nonEmpty(env.K6_BINARY)
+  if (k6Binary !== undefined) options.k6Binary = k6Binary
+  return errors.length > 0 ? { errors } : { options, errors }
+}
+
+function nonEmpty (value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim()
+}

@@ -1,0 +1,253 @@
+import { randomUUID } from 'node:crypto'
+import { join } from 'node:path'
+import { ApiClient, type AgentTarget, type RunFinish } from '@loadfleet/api'
+import type { AgentOptions } from './agent-options.js'
+import { backoffDelayMs, sleep } from './backoff.js'
+import { Deliverer } from './deliverer.js'
+import { AgentTokenRejected, classifyFailure } from './failure.js'
+import { createLogger, errorText, type Logger } from './logger.js'
+import { engineFor, executeRun } from './run-executor.js'
+import { dueTargets } from './schedule.js'
+import { Spool } from './spool.js'
+import { testSpecOf } from './test-spec-of.js'
+
+/** How the agent ended: 0 after a clean stop, 1 when the control plane rejected its token. */
+export interface AgentExit {
+  code: 0 | 1
+  reason: string
+}
+
+/** A running agent. */
+export interface Agent {
+  readonly name: string
+  /** Stops taking work, aborts running tests (reported as `error`), flushes the spool; resolves when done. */
+  stop (reason: string): Promise<AgentExit>
+  /** Settles when the agent has stopped, whether asked to or after a fatal error. */
+  readonly done: Promise<AgentExit>
+  /** Runs in progress and results not yet delivered, for tests and logs. */
+  state (): { running: number, spooled: number, registered: boolean }
+}
+
+// A test aborted on shutdown must be gone within 5 s; the result is reported even if the engine lags.
+const SHUTDOWN_ABORT_MS = 5000
+const DEFAULT_SHUTDOWN_FLUSH_MS = 10_000
+const SHUTTING_DOWN = 'agent shutting down'
+
+interface ActiveRun { targetId: string, controller: AbortController, settled: Promise<void>, finished: boolean }
+
+/** Starts an agent: register, heartbeat, poll targets, run what is due, deliver every result exactly once. */
+export function startAgent (options: AgentOptions): Agent {
+  return new AgentProcess(options).start()
+}
+
+class AgentProcess {
+  readonly #o: AgentOptions
+  readonly #log: Logger
+  readonly #client: ApiClient
+  readonly #spool: Spool
+  readonly #deliverer: Deliverer
+  readonly #runs = new Map<string, ActiveRun>()
+  readonly #localStartedAt = new Map<string, number>()
+  #targets: AgentTarget[] = []
+  #registered = false
+  #stopping: Promise<AgentExit> | null = null
+  #timers: NodeJS.Timeout[] = []
+  #pollTimer: NodeJS.Timeout | undefined
+  #reachable = true
+  readonly #stopSignal = new AbortController()
+  #resolveDone!: (exit: AgentExit) => void
+  readonly #done = new Promise<AgentExit>((resolve) => { this.#resolveDone = resolve })
+
+  constructor (options: AgentOptions) {
+    this.#o = options
+    this.#log = options.logger ?? createLogger()
+    this.#client = new ApiClient({
+      baseUrl: options.dashboardUrl, agentToken: options.dashboardSecret, timeoutMs: options.requestTimeoutMs ?? 10_000,
+    })
+    this.#spool = new Spool(join(options.tmpDir, `loadfleet-spool-${options.agentName}`))
+    this.#deliverer = new Deliverer({
+      client: this.#client,
+      agentName: options.agentName,
+      spool: this.#spool,
+      logger: this.#log,
+      reregister: () => this.#register(),
+      onFatal: (err) => { void this.#fatal(err) },
+    })
+  }
+
+  start (): Agent {
+    void this.#boot().catch((err: unknown) => { void this.#fatal(err) })
+    return {
+      name: this.#o.agentName,
+      stop: (reason) => this.#stop(reason),
+      done: this.#done,
+      state: () => ({ running: this.#runs.size, spooled: this.#spool.size, registered: this.#registered }),
+    }
+  }
+
+  async #boot (): Promise<void> {
+    const { agentName, k6Binary, maxConcurrentRuns, pollIntervalMs, heartbeatIntervalMs } = this.#o
+    this.#log.log('info', 'agent_starting', {
+      agent: agentName, dashboardUrl: this.#o.dashboardUrl, engine: engineFor(k6Binary), maxConcurrentRuns,
+      pollIntervalMs, heartbeatIntervalMs, tmpDir: this.#o.tmpDir,
+    })
+    if (k6Binary !== undefined && engineFor(k6Binary) === 'loadfleet') {
+      this.#log.log('warn', 'k6_binary_missing', { k6Binary, fallback: 'built-in engine' })
+    }
+    const { recovered, interrupted } = await this.#spool.open()
+    if (recovered > 0) this.#log.log('info', 'spool_recovered', { results: recovered, interrupted })
+    this.#deliverer.kick()
+    await this.#registerWithRetry()
+    if (this.#stopping !== null) return
+    this.#timers.push(setInterval(() => { void this.#heartbeat() }, heartbeatIntervalMs))
+    void this.#poll()
+  }
+
+  async #registerWithRetry (): Promise<void> {
+    for (let attempt = 0; this.#stopping === null; attempt++) {
+      try {
+        await this.#register()
+        return
+      } catch (err) {
+        if (classifyFailure(err) === 'fatal') throw new AgentTokenRejected({ cause: err })
+        this.#log.log('warn', 'register_retry', { attempt: attempt + 1, error: errorText(err) })
+        await sleep(backoffDelayMs(attempt), this.#stopSignal.signal)
+      }
+    }
+  }
+
+  async #register (): Promise<void> {
+    await this.#client.registerAgent({ name: this.#o.agentName, version: this.#o.version ?? 'unknown' })
+    if (!this.#registered) this.#log.log('info', 'agent_registered', { agent: this.#o.agentName })
+    this.#registered = true
+  }
+
+  async #heartbeat (): Promise<void> {
+    const current = this.#runs.keys().next()
+    try {
+      await this.#client.heartbeat(this.#o.agentName, {
+        status: this.#runs.size > 0 ? 'busy' : 'online', currentRunId: current.done === true ? null : current.value,
+      })
+    } catch (err) {
+      await this.#onCallFailed('heartbeat', err)
+    }
+  }
+
+  async #poll (): Promise<void> {
+    if (this.#stopping !== null) return
+    try {
+      this.#targets = (await this.#client.agentTargets(this.#o.agentName)).data
+      if (!this.#reachable) this.#log.log('info', 'control_plane_reachable', {})
+      this.#reachable = true
+      this.#deliverer.kick()
+    } catch (err) {
+      // Keep running the last known schedule: results are spooled until the control plane is back.
+      await this.#onCallFailed('poll', err)
+    }
+    this.#fill()
+    if (this.#stopping === null) this.#pollTimer = setTimeout(() => { void this.#poll() }, this.#o.pollIntervalMs)
+  }
+
+  async #onCallFailed (call: string, err: unknown): Promise<void> {
+    const kind = classifyFailure(err)
+    if (kind === 'fatal') return void this.#fatal(new AgentTokenRejected({ cause: err }))
+    if (kind === 'unknown-agent') {
+      await this.#register().catch(() => {})
+      return
+    }
+    if (kind === 'transient' && this.#reachable) {
+      this.#reachable = false
+      this.#log.log('warn', 'control_plane_unreachable', { call, error: errorText(err) })
+    } else if (kind !== 'transient') {
+      this.#log.log('warn', `${call}_failed`, { error: errorText(err) })
+    }
+  }
+
+  /** Starts due targets, oldest due first, while run slots are free. */
+  #fill (): void {
+    if (this.#stopping !== null) return
+    const free = this.#o.maxConcurrentRuns - this.#runs.size
+    if (free <= 0) return
+    const busy = new Set([...this.#runs.values()].map((r) => r.targetId))
+    const due = dueTargets({ targets: this.#targets, localStartedAt: this.#localStartedAt, busy, now: Date.now() })
+    for (const { target } of due.slice(0, free)) this.#startRun(target)
+  }
+
+  #startRun (target: AgentTarget): void {
+    const runId = randomUUID()
+    const startedAt = Date.now()
+    this.#localStartedAt.set(target.id, startedAt)
+    const controller = new AbortController()
+    const run: ActiveRun = { targetId: target.id, controller, settled: Promise.resolve(), finished: false }
+    this.#runs.set(runId, run)
+    run.settled = this.#execute(runId, target, startedAt, run)
+      .catch((err: unknown) => { this.#log.log('error', 'run_bookkeeping_failed', { runId, error: errorText(err) }) })
+      .finally(() => {
+        this.#runs.delete(runId)
+        this.#fill()
+      })
+  }
+
+  async #execute (runId: string, target: AgentTarget, startedAt: number, run: ActiveRun): Promise<void> {
+    await this.#spool.addStart({ id: runId, targetId: target.id, startedAt: new Date(startedAt).toISOString() })
+    this.#deliverer.kick()
+    void this.#heartbeat()
+    this.#log.log('info', 'run_started', { runId, targetId: target.id, url: target.url, vus: target.vus })
+    const spec = testSpecOf(target, {
+      vus: this.#o.defaultVus, durationMs: this.#o.defaultDurationMs, userAgent: `loadfleet-agent/${this.#o.version ?? 'dev'}`,
+    })
+    const { finish } = await executeRun({
+      spec, signal: run.controller.signal, k6Binary: this.#o.k6Binary, tmpDir: this.#o.tmpDir,
+    })
+    await this.#complete(runId, run, run.controller.signal.aborted ? shutdownFinish(finish) : finish)
+  }
+
+  async #complete (runId: string, run: ActiveRun, finish: RunFinish): Promise<void> {
+    if (run.finished) return
+    run.finished = true
+    await this.#spool.setFinish(runId, finish)
+    this.#deliverer.kick()
+    this.#log.log('info', 'run_finished', {
+      runId, targetId: run.targetId, status: finish.status, errorMessage: finish.errorMessage ?? undefined,
+      p95_ms: finish.metrics?.p95_ms, rps: finish.metrics?.rps, error_rate: finish.metrics?.error_rate,
+    })
+  }
+
+  #stop (reason: string, exit: AgentExit = { code: 0, reason }): Promise<AgentExit> {
+    this.#stopping ??= this.#shutdown(reason, exit)
+    return this.#stopping
+  }
+
+  async #shutdown (reason: string, exit: AgentExit): Promise<AgentExit> {
+    this.#log.log('info', 'agent_stopping', { reason, running: this.#runs.size })
+    this.#stopSignal.abort()
+    for (const timer of this.#timers) clearInterval(timer)
+    clearTimeout(this.#pollTimer)
+    const runs = [...this.#runs.entries()]
+    for (const [, run] of runs) run.controller.abort(new Error(SHUTTING_DOWN))
+    await Promise.race([Promise.all(runs.map(([, run]) => run.settled)), sleep(SHUTDOWN_ABORT_MS)])
+    for (const [runId, run] of runs) {
+      if (!run.finished) {
+        await this.#complete(runId, run, { status: 'error', finishedAt: new Date().toISOString(), errorMessage: SHUTTING_DOWN })
+      }
+    }
+    if (exit.code === 0) {
+      const flushed = await this.#deliverer.flush(this.#o.shutdownFlushMs ?? DEFAULT_SHUTDOWN_FLUSH_MS)
+      this.#log.log(flushed ? 'info' : 'warn', 'spool_flushed', { undelivered: this.#spool.size, complete: flushed })
+    }
+    this.#deliverer.stop()
+    this.#log.log('info', 'agent_stopped', { reason, exitCode: exit.code })
+    this.#resolveDone(exit)
+    return exit
+  }
+
+  async #fatal (err: unknown): Promise<void> {
+    const message = errorText(err instanceof AgentTokenRejected ? new Error(err.message) : err)
+    if (this.#stopping === null) this.#log.log('error', 'fatal', { message })
+    await this.#stop('fatal', { code: 1, reason: message })
+  }
+}
+
+function shutdownFinish (finish: RunFinish): RunFinish {
+  return { ...finish, status: 'error', errorMessage: SHUTTING_DOWN }
+}

@@ -1,0 +1,29 @@
+import { ApiError } from '@loadfleet/api'
+
+/**
+ * How the agent treats a failed call to the control plane.
+ * - `fatal`: the token was rejected; retrying cannot help.
+ * - `transient`: network error, timeout, 5xx, 408, 429: retry with backoff, forever.
+ * - `conflict`: 409, the server already holds a different version (a retry after a lost answer).
+ * - `unknown-agent`: the server forgot this agent (the reaper deletes long-offline agents): register again.
+ * - `rejected`: any other 4xx; the same request would be refused again.
+ */
+export type FailureKind = 'fatal' | 'transient' | 'conflict' | 'unknown-agent' | 'rejected'
+
+export function classifyFailure (err: unknown): FailureKind {
+  if (!(err instanceof ApiError)) return 'transient' // fetch failed, connection refused, timeout
+  if (err.status === 401 || err.status === 403) return 'fatal'
+  if (err.status >= 500 || err.status === 408 || err.status === 429) return 'transient'
+  if (err.status === 409) return 'conflict'
+  if (err.status === 404 && /AGENT/.test(err.code)) return 'unknown-agent'
+  if (err.status === 400 && err.code === 'LF_BAD_RESPONSE') return 'transient' // a proxy's HTML error page
+  return 'rejected'
+}
+
+/** Thrown when the control plane rejects the agent token. */
+export class AgentTokenRejected extends Error {
+  constructor (options?: ErrorOptions) {
+    super('the control plane rejected DASHBOARD_SECRET (HTTP 401): set it to the control plane\'s agent token', options)
+    this.name = 'AgentTokenRejected'
+  }
+}

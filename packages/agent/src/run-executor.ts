@@ -1,0 +1,72 @@
+import { existsSync } from 'node:fs'
+import type { RunFinish } from '@loadfleet/api'
+import { runMetricsOf, type RunMetrics, type RunResult, type TestSpec } from '@loadfleet/core'
+import { errorText } from './logger.js'
+
+/** The engine entry points the agent uses; loaded on first run so an idle agent stays small. */
+interface EngineModule {
+  runTest: (spec: TestSpec, options: { signal?: AbortSignal }) => Promise<RunResult>
+  runWithK6: (spec: TestSpec, options: { k6Binary: string, tmpDir: string, signal?: AbortSignal }) => Promise<RunResult>
+}
+
+export interface ExecuteOptions {
+  spec: TestSpec
+  signal: AbortSignal
+  /** K6_BINARY; used only when the file exists. */
+  k6Binary: string | undefined
+  tmpDir: string
+}
+
+let engine: Promise<EngineModule> | undefined
+
+/** Which engine a run goes through: k6 when K6_BINARY is set and present, the built-in one otherwise. */
+export function engineFor (k6Binary: string | undefined): 'k6' | 'loadfleet' {
+  return k6Binary !== undefined && k6Binary !== '' && existsSync(k6Binary) ? 'k6' : 'loadfleet'
+}
+
+/** Runs one test and turns its outcome (or its failure) into the result the control plane stores. */
+export async function executeRun (options: ExecuteOptions): Promise<{ finish: RunFinish, result?: RunResult }> {
+  try {
+    engine ??= import('@loadfleet/engine') as unknown as Promise<EngineModule>
+    const { runTest, runWithK6 } = await engine
+    const { spec, signal, k6Binary, tmpDir } = options
+    const result = k6Binary !== undefined && engineFor(k6Binary) === 'k6'
+      ? await runWithK6(spec, { k6Binary, tmpDir, signal })
+      : await runTest(spec, { signal })
+    return { finish: finishOf(result), result }
+  } catch (err) {
+    return { finish: { status: 'error', finishedAt: new Date().toISOString(), errorMessage: clip(errorText(err)) } }
+  }
+}
+
+/** passed/failed/error from the engine's verdict, with the guide's metrics and the whole result as summary. */
+export function finishOf (result: RunResult): RunFinish {
+  return {
+    status: result.outcome,
+    finishedAt: new Date(result.finishedAt).toISOString(),
+    errorMessage: result.outcome === 'error' ? clip(result.errorMessage ?? 'the run could not complete') : null,
+    metrics: sane(runMetricsOf(result)),
+    summary: result as unknown as Record<string, unknown>,
+  }
+}
+
+// The wire schema bounds every figure (≥ 0, error_rate ≤ 1, integer iterations); an empty run yields NaN-free zeros.
+function sane (m: RunMetrics): RunMetrics {
+  const num = (v: number): number => (Number.isFinite(v) && v > 0 ? v : 0)
+  return {
+    p50_ms: num(m.p50_ms),
+    p95_ms: num(m.p95_ms),
+    p99_ms: num(m.p99_ms),
+    avg_ms: num(m.avg_ms),
+    error_rate: Math.min(1, num(m.error_rate)),
+    rps: num(m.rps),
+    data_received_bytes: num(m.data_received_bytes),
+    iterations: Math.round(num(m.iterations)),
+  }
+}
+
+const ERROR_MESSAGE_MAX_CHARS = 4000 // the wire limit
+
+function clip (text: string): string {
+  return text.length > ERROR_MESSAGE_MAX_CHARS ? text.slice(0, ERROR_MESSAGE_MAX_CHARS) : text
+}

@@ -1,0 +1,38 @@
+import type { AgentTarget } from '@loadfleet/api'
+import type { TestSpec } from '@loadfleet/core'
+
+// k6's defaults, so a target behaves as the same test written for `k6 run` would.
+const REQUEST_TIMEOUT_MS = 60_000
+const GRACEFUL_STOP_MS = 30_000
+// Each iteration is one GET then a 1 s pause, as a generated k6 script (`http.get(url); sleep(1)`) would do:
+// a VU models a user, and the agent's CPU budget (500m) is not spent on a tight loop.
+const ITERATION_SLEEP_MS = 1000
+const SUMMARY_TREND_STATS = ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)']
+
+export interface SpecDefaults {
+  /** K6_VUS, used when a target carries no VU count. */
+  vus: number
+  /** K6_DURATION in ms, used when a target carries no duration. */
+  durationMs: number
+  userAgent: string
+}
+
+/** The load test an agent runs for a target: `vus` VUs looping GET `url` for `durationS`. */
+export function testSpecOf (target: AgentTarget, defaults: SpecDefaults): TestSpec {
+  const vus = target.vus > 0 ? target.vus : defaults.vus
+  const durationMs = target.durationS > 0 ? target.durationS * 1000 : defaults.durationMs
+  return {
+    scenarios: [{
+      executor: 'constant-vus', name: 'default', startTimeMs: 0, gracefulStopMs: GRACEFUL_STOP_MS, vus, durationMs,
+    }],
+    requests: [{
+      name: target.url, method: 'GET', url: target.url, headers: {}, expectStatus: null, timeoutMs: REQUEST_TIMEOUT_MS,
+    }],
+    sleepMs: ITERATION_SLEEP_MS,
+    thresholds: [],
+    insecureSkipTLSVerify: false,
+    maxRedirects: 10,
+    userAgent: defaults.userAgent,
+    summaryTrendStats: SUMMARY_TREND_STATS,
+  }
+}
