@@ -1,0 +1,250 @@
+import net from 'node:net'
+import tls from 'node:tls'
+import type { ErrorKind } from '@loadfleet/core'
+import { errorKindOf } from './error-kind.js'
+import { ResponseParser } from './response-parser.js'
+import type { HttpSample } from './types.js'
+import type { WireRequest } from './wire-request.js'
+
+/**
+ * One read buffer shared by every plain-TCP socket in the process: reads are parsed synchronously and nothing keeps
+ * a reference to it, so 10,000 idle connections cost no read buffers at all.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024)
+
+/** Where a connection is in its life; used to attribute failures (a handshake failure is a TLS error). */
+const P_CONNECTING = 0
+const P_TLS = 1
+const P_OPEN = 2
+
+export interface ConnectionOptions {
+  url: URL
+  insecureSkipTLSVerify: boolean
+  /** Told when the socket is gone, so the owner stops offering it for reuse. */
+  onGone: (conn: Connection) => void
+}
+
+/** Outcome of one exchange beyond what goes into the sample. */
+export interface ExchangeOutcome {
+  errorMessage: string | null
+  /** The request may be resent on a fresh connection: nothing came back on a reused one. */
+  retryable: boolean
+  location: string | null
+}
+
+function nowUs (): number {
+  return performance.now() * 1000
+}
+
+/** A keep-alive HTTP/1.1 connection carrying one exchange at a time, with k6's timing phases. */
+export class Connection {
+  /** Completed exchanges; a reused socket may have been closed by the server while idle. */
+  served = 0
+  alive = true
+  readonly #socket: net.Socket
+  readonly #parser = new ResponseParser()
+  readonly #onGone: (conn: Connection) => void
+  #phase = P_CONNECTING
+  #wire: WireRequest | null = null
+  #sample: HttpSample | null = null
+  #resolve: ((outcome: ExchangeOutcome) => void) | null = null
+  #timer: NodeJS.Timeout | null = null
+  #hopStartUs = 0
+  #writeStartUs = 0
+  #sentUs = 0
+  #firstByteUs = 0
+  #lookupUs = 0
+  #connectUs = 0
+  readonly #onWritten = (): void => {
+    if (this.#sentUs === 0) this.#sentUs = nowUs()
+  }
+
+  constructor (options: ConnectionOptions) {
+    const { url } = options
+    this.#onGone = options.onGone
+    this.#hopStartUs = nowUs()
+    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
+    const secure = url.protocol === 'https:'
+    const port = Number(url.port) || (secure ? 443 : 80)
+    if (secure) {
+      this.#socket = tls.connect({
+        host,
+        port,
+        rejectUnauthorized: !options.insecureSkipTLSVerify,
+        ALPNProtocols: ['http/1.1'],
+        // SNI carries host names only (RFC 6066).
+        ...(net.isIP(host) === 0 ? { servername: host } : {}),
+      })
+      this.#socket.on('data', (chunk: Buffer) => { this.#onBytes(chunk, 0, chunk.length) })
+      this.#socket.once('secureConnect', () => { this.#opened() })
+    } else {
+      this.#socket = net.connect({
+        host,
+        port,
+        onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => this.#onBytes(buf as Buffer, 0, n) },
+      })
+    }
+    this.#socket.setNoDelay(true)
+    this.#socket.once('lookup', () => { this.#lookupUs = nowUs() })
+    this.#socket.once('connect', () => {
+      this.#connectUs = nowUs()
+      if (secure) this.#phase = P_TLS
+      else this.#opened()
+    })
+    this.#socket.on('end', () => { this.#onEnd() })
+    this.#socket.on('error', (err) => { this.#onError(err) })
+    this.#socket.on('close', () => { this.#onClose() })
+  }
+
+  /**
+   * Sends `wire` and reads the whole response, filling `sample`. Resolves, never rejects. `hopStartUs` is when the
+   * hop began waiting for this connection (k6's blocked time starts there).
+   */
+  exchange (wire: WireRequest, sample: HttpSample, timeoutMs: number, hopStartUs: number): Promise<ExchangeOutcome> {
+    this.#wire = wire
+    this.#sample = sample
+    this.#parser.reset(wire.isHead)
+    this.#sentUs = 0
+    this.#firstByteUs = 0
+    if (this.#phase === P_OPEN) this.#hopStartUs = hopStartUs
+    this.#timer = setTimeout(() => { this.#timedOut(timeoutMs) }, timeoutMs)
+    const promise = new Promise<ExchangeOutcome>((resolve) => { this.#resolve = resolve })
+    if (this.#phase === P_OPEN) this.#send()
+    return promise
+  }
+
+  /** Closes the socket; an exchange in flight ends as a reset. */
+  destroy (): void {
+    this.alive = false
+    this.#socket.destroy()
+  }
+
+  #opened (): void {
+    this.#phase = P_OPEN
+    const sample = this.#sample
+    if (sample === null) return
+    const connectStart = this.#lookupUs > 0 ? this.#lookupUs : this.#hopStartUs
+    sample.blockedUs = connectStart - this.#hopStartUs
+    sample.connectingUs = this.#connectUs - connectStart
+    if (this.#socket instanceof tls.TLSSocket) sample.tlsHandshakingUs = nowUs() - this.#connectUs
+    this.#send()
+  }
+
+  #send (): void {
+    const wire = this.#wire
+    const sample = this.#sample
+    if (wire === null || sample === null) return
+    this.#writeStartUs = nowUs()
+    if (this.served > 0) sample.blockedUs = this.#writeStartUs - this.#hopStartUs
+    sample.bytesSent += wire.bytes
+    if (wire.body === null) {
+      this.#socket.write(wire.head, this.#onWritten)
+    } else {
+      this.#socket.write(wire.head)
+      this.#socket.write(wire.body, this.#onWritten)
+    }
+  }
+
+  /** Bytes from the socket; returns true to keep reading (the `onread` contract). */
+  #onBytes (buf: Buffer, start: number, end: number): boolean {
+    const sample = this.#sample
+    if (sample === null) {
+      // Bytes nobody asked for: the connection's framing can no longer be trusted.
+      this.destroy()
+      return false
+    }
+    if (this.#firstByteUs === 0) this.#firstByteUs = nowUs()
+    const parser = this.#parser
+    const consumed = parser.execute(buf, start, end)
+    if (consumed < 0) {
+      sample.bytesReceived += end - start
+      this.#fail('other', `invalid HTTP response: ${parser.error ?? 'parse error'}`, false)
+      this.destroy()
+      return false
+    }
+    sample.bytesReceived += consumed - start
+    if (parser.done) {
+      // Anything after the response is a server bug (we never pipeline): do not reuse the connection.
+      this.#complete(parser.keepAlive && consumed === end)
+    }
+    return true
+  }
+
+  #complete (keepAlive: boolean): void {
+    const sample = this.#sample
+    if (sample === null) return
+    const doneUs = nowUs()
+    const sentUs = this.#sentUs === 0 || this.#sentUs > this.#firstByteUs ? this.#firstByteUs : this.#sentUs
+    sample.status = this.#parser.status
+    sample.sendingUs = sentUs - this.#writeStartUs
+    sample.waitingUs = this.#firstByteUs - sentUs
+    sample.receivingUs = doneUs - this.#firstByteUs
+    sample.durationUs = doneUs - this.#writeStartUs
+    this.served++
+    if (!keepAlive) this.destroy()
+    this.#settle({ errorMessage: null, retryable: false, location: this.#parser.location })
+  }
+
+  #fail (kind: ErrorKind, message: string, retryable: boolean): void {
+    const sample = this.#sample
+    if (sample === null) return
+    const doneUs = nowUs()
+    sample.status = 0
+    sample.errorKind = kind
+    if (this.#writeStartUs > 0 && this.#phase === P_OPEN) {
+      const sentUs = this.#sentUs > 0 ? this.#sentUs : doneUs
+      const firstUs = this.#firstByteUs > 0 ? this.#firstByteUs : doneUs
+      sample.sendingUs = sentUs - this.#writeStartUs
+      sample.waitingUs = Math.max(0, firstUs - sentUs)
+      sample.receivingUs = this.#firstByteUs > 0 ? doneUs - firstUs : 0
+      sample.durationUs = doneUs - this.#writeStartUs
+    }
+    this.#settle({ errorMessage: message, retryable, location: null })
+  }
+
+  #settle (outcome: ExchangeOutcome): void {
+    const resolve = this.#resolve
+    if (this.#timer !== null) clearTimeout(this.#timer)
+    this.#timer = null
+    this.#resolve = null
+    this.#sample = null
+    this.#wire = null
+    this.#writeStartUs = 0
+    resolve?.(outcome)
+  }
+
+  #timedOut (timeoutMs: number): void {
+    this.#fail('timeout', `request timed out after ${timeoutMs} ms`, false)
+    this.destroy()
+  }
+
+  /** Nothing of the response arrived on a socket that had served before: the server closed it while idle. */
+  #retryable (): boolean {
+    return this.served > 0 && !this.#parser.started && this.#wire?.idempotent === true
+  }
+
+  #onEnd (): void {
+    if (this.#sample !== null) {
+      if (this.#parser.finishOnClose()) this.#complete(false)
+      else this.#fail('reset', 'connection closed before the response was complete', this.#retryable())
+    }
+    this.destroy()
+  }
+
+  #onError (err: Error): void {
+    if (this.#sample !== null) {
+      const kind = errorKindOf(err, this.#phase === P_TLS)
+      this.#fail(kind, err.message, kind === 'reset' && this.#retryable())
+    }
+    this.destroy()
+  }
+
+  #onClose (): void {
+    this.alive = false
+    if (this.#sample !== null) {
+      if (this.#parser.finishOnClose()) this.#complete(false)
+      else this.#fail('reset', 'connection closed before the response was complete', this.#retryable())
+    }
+    this.#onGone(this)
+  }
+}
