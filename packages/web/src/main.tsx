@@ -1,1 +1,9 @@
-export const PLACEHOLDER = true
+import { StrictMode } from 'react'
+import { createRoot } from 'react-dom/client'
+import { App } from './app'
+import './styles.css'
+import 'uplot/dist/uPlot.min.css'
+
+const root = document.getElementById('root')
+if (root === null) throw new Error('index.html lacks #root')
+createRoot(root).render(<StrictMode><App /></StrictMode>)

@@ -1,0 +1,158 @@
+import { useMemo, useState, type ReactNode } from 'react'
+import type { RunDetail } from '@loadfleet/api'
+import { useApi } from '../api-context'
+import { POLL_INTERVAL_MS, usePolled } from '../use-polled'
+import { useTitle } from '../use-title'
+import {
+  FAIL_RATE_ALERT, formatBytes, formatCount, formatDateTime, formatMs, formatPercent, formatRate,
+} from '../format'
+import { Link, paths } from '../router'
+import { readSummary, type SummaryView } from '../summary-view'
+import { StatusBadge } from '../components/status-badge'
+import { MetricTables } from '../components/metric-tables'
+import { EmptyState, ErrorNotice, Loading } from '../components/states'
+
+// A finished run no longer changes; re-reading its (possibly large) summary often would be waste.
+const FINISHED_POLL_MS = 60_000
+
+export function RunDetailPage ({ id }: { id: string }): ReactNode {
+  useTitle(`Run ${id.slice(0, 8)}`)
+  const { client } = useApi()
+  const [finished, setFinished] = useState(false)
+  const first = usePolled(`run|${id}`, () => client.getRun(id), finished ? FINISHED_POLL_MS : POLL_INTERVAL_MS)
+  const run = first.data
+  if (run !== undefined && run.status !== 'running' && !finished) setFinished(true)
+  if (run === undefined) {
+    return first.error !== undefined ? <ErrorNotice error={first.error} /> : <Loading />
+  }
+  return <RunView run={run} error={first.error} />
+}
+
+function RunView ({ run, error }: { run: RunDetail, error: unknown }): ReactNode {
+  const summary = useMemo(() => readSummary(run.summary), [run.summary])
+  const site = run.targetLabel === null || run.targetLabel === '' ? run.targetUrl : run.targetLabel
+  return (
+    <>
+      <nav className="breadcrumbs" aria-label="Breadcrumb"><Link to={paths.runs}>Runs</Link> / <span className="mono">{run.id}</span></nav>
+      <div className="page-header">
+        <div className="min0">
+          <h1 className="title-with-badge"><span>Run <span className="mono">{run.id.slice(0, 8)}</span></span>
+            <StatusBadge status={run.status} /></h1>
+          <p className="muted">
+            {site === null ? 'deleted site' : <Link to={paths.site(run.targetId)}>{site}</Link>} · agent{' '}
+            <span className="mono">{run.agentName}</span> · started {formatDateTime(run.startedAt)}
+            {run.finishedAt !== null && <> · finished {formatDateTime(run.finishedAt)}</>}
+          </p>
+        </div>
+        {run.summary !== null && (
+          <button type="button" className="button" onClick={() => { download(run) }}>Download summary JSON</button>
+        )}
+      </div>
+      <ErrorNotice error={error} />
+      {run.errorMessage !== null && <div className="notice notice-error" role="alert">{run.errorMessage}</div>}
+      <KeyFigures run={run} />
+      {summary === null
+        ? (
+          <EmptyState title={run.status === 'running' ? 'Running…' : 'No summary was reported'}>
+            {run.status === 'running' ? 'The figures appear when the agent reports the result.' : null}
+          </EmptyState>
+        )
+        : <SummarySections summary={summary} raw={run.summary} />}
+    </>
+  )
+}
+
+function KeyFigures ({ run }: { run: RunDetail }): ReactNode {
+  const m = run.metrics
+  if (m === null) return null
+  const figures: Array<[string, string, boolean?]> = [
+    ['p50', formatMs(m.p50_ms)], ['p95', formatMs(m.p95_ms)], ['p99', formatMs(m.p99_ms)], ['avg', formatMs(m.avg_ms)],
+    ['Req/s', formatRate(m.rps, '')], ['Fail rate', formatPercent(m.error_rate), m.error_rate > FAIL_RATE_ALERT],
+    ['Iterations', formatCount(m.iterations)], ['Data received', formatBytes(m.data_received_bytes)],
+  ]
+  return (
+    <section className="stats" aria-label="Key figures">
+      {figures.map(([label, value, bad]) => (
+        <div key={label} className="stat">
+          <span className="stat-label">{label}</span>
+          <span className={bad === true ? 'stat-value bad' : 'stat-value'}>{value}</span>
+        </div>
+      ))}
+    </section>
+  )
+}
+
+function SummarySections ({ summary, raw }: { summary: SummaryView, raw: RunDetail['summary'] }): ReactNode {
+  return (
+    <>
+      <section className="card" aria-labelledby="thresholds-title">
+        <h2 id="thresholds-title" className="card-title">Thresholds</h2>
+        {summary.thresholds.length === 0
+          ? <p className="muted">This test declared no thresholds.</p>
+          : (
+            <table className="table compact">
+              <thead><tr><th scope="col">Metric</th><th scope="col">Threshold</th><th scope="col">Verdict</th></tr></thead>
+              <tbody>
+                {summary.thresholds.map((t) => (
+                  <tr key={`${t.metric} ${t.expression}`}>
+                    <th scope="row" className="mono">{t.metric}</th>
+                    <td className="mono">{t.expression}{t.abortOnFail ? ' (abortOnFail)' : ''}</td>
+                    <td>
+                      <span className={t.ok ? 'badge badge-ok' : 'badge badge-bad'}>{t.ok ? 'passed' : 'crossed'}</span>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+      </section>
+      <section className="card" aria-labelledby="metrics-title">
+        <h2 id="metrics-title" className="card-title">Metrics</h2>
+        <MetricTables metrics={summary.metrics} />
+      </section>
+      <section className="grid-2" aria-label="Responses">
+        <CountTable title="Status codes" rows={summary.statusCodes} empty="No HTTP responses." />
+        <CountTable title="Errors by kind" rows={summary.errorKinds} empty="No transport errors." />
+      </section>
+      <section className="card" aria-labelledby="raw-title">
+        <h2 id="raw-title" className="card-title">Raw summary</h2>
+        <details className="raw">
+          <summary>Show JSON</summary>
+          <pre className="code">{JSON.stringify(raw, null, 2)}</pre>
+        </details>
+      </section>
+    </>
+  )
+}
+
+interface CountTableProps { title: string, rows: Array<[string, number]>, empty: string }
+
+function CountTable ({ title, rows, empty }: CountTableProps): ReactNode {
+  return (
+    <div className="card">
+      <h2 className="card-title">{title}</h2>
+      {rows.length === 0
+        ? <p className="muted">{empty}</p>
+        : (
+          <table className="table compact">
+            <tbody>
+              {rows.map(([key, count]) => (
+                <tr key={key}><th scope="row" className="mono">{key}</th><td className="num">{formatCount(count)}</td></tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+    </div>
+  )
+}
+
+function download (run: RunDetail): void {
+  const blob = new Blob([JSON.stringify(run.summary, null, 2)], { type: 'application/json' })
+  const url = URL.createObjectURL(blob)
+  const anchor = document.createElement('a')
+  anchor.href = url
+  anchor.download = `loadfleet-run-${run.id}-summary.json`
+  anchor.click()
+  // Revoked on the next tick: the download has started by then.
+  setTimeout(() => { URL.revokeObjectURL(url) }, 0)
+}

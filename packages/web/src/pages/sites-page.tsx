@@ -1,0 +1,186 @@
+import { useState, type ReactNode } from 'react'
+import type { TargetCreate, TargetWithStats } from '@loadfleet/api'
+import { SignInCancelled, useApi } from '../api-context'
+import { usePolled } from '../use-polled'
+import { useNow } from '../use-now'
+import { useTitle } from '../use-title'
+import { FAIL_RATE_ALERT, formatDateTime, formatInterval, formatMs, formatPercent, formatRelative } from '../format'
+import { Link, paths } from '../router'
+import { StatusBadge } from '../components/status-badge'
+import { Sparkline } from '../components/sparkline'
+import { EmptyState, ErrorNotice, Loading, errorMessage } from '../components/states'
+import { SiteForm } from './site-form'
+
+type Editing = { mode: 'add' } | { mode: 'edit', target: TargetWithStats } | null
+
+export function SitesPage (): ReactNode {
+  useTitle('Sites')
+  const { client, withAdmin } = useApi()
+  const targets = usePolled('targets', () => client.dashboardTargets())
+  const [editing, setEditing] = useState<Editing>(null)
+  const [rowError, setRowError] = useState<{ id: string, text: string } | null>(null)
+  const now = useNow()
+
+  async function save (body: TargetCreate): Promise<void> {
+    if (editing?.mode === 'edit') await withAdmin((api) => api.updateTarget(editing.target.id, body))
+    else await withAdmin((api) => api.createTarget(body))
+    setEditing(null)
+    targets.reload()
+  }
+
+  async function rowAction (id: string, action: () => Promise<unknown>): Promise<void> {
+    setRowError(null)
+    try {
+      await action()
+      targets.reload()
+    } catch (err) {
+      if (!(err instanceof SignInCancelled)) setRowError({ id, text: errorMessage(err) })
+    }
+  }
+
+  const list = targets.data?.data
+  return (
+    <>
+      <div className="page-header">
+        <div>
+          <h1>Sites</h1>
+          <p className="muted">The URLs every agent load-tests, and how they have been doing.</p>
+        </div>
+        {editing === null && (
+          <button type="button" className="button primary" onClick={() => { setEditing({ mode: 'add' }) }}>
+            Add site
+          </button>
+        )}
+      </div>
+      {editing !== null && (
+        <section className="card" aria-labelledby="site-form-title">
+          <h2 id="site-form-title" className="card-title">{editing.mode === 'add' ? 'Add a site' : 'Edit site'}</h2>
+          <SiteForm key={editing.mode === 'edit' ? editing.target.id : 'new'}
+            {...(editing.mode === 'edit' ? { target: editing.target } : {})}
+            onSave={save} onCancel={() => { setEditing(null) }} />
+        </section>
+      )}
+      <ErrorNotice error={targets.error} />
+      {list === undefined
+        ? targets.loading && <Loading />
+        : list.length === 0
+          ? (
+            <EmptyState title="No sites yet">
+              Add the URL of a site to test; every agent in the fleet will run it on its interval.
+            </EmptyState>
+          )
+          : (
+            <section className="card flush" aria-label="Sites">
+              <SitesTable targets={list} now={now} rowError={rowError}
+                onEdit={(target) => { setEditing({ mode: 'edit', target }) }}
+                onToggle={(target) => rowAction(target.id,
+                  () => withAdmin((api) => api.updateTarget(target.id, { enabled: !target.enabled })))}
+                onDelete={(target) => rowAction(target.id, () => withAdmin((api) => api.deleteTarget(target.id)))} />
+            </section>
+          )}
+    </>
+  )
+}
+
+interface SitesTableProps {
+  targets: TargetWithStats[]
+  now: number
+  rowError: { id: string, text: string } | null
+  onEdit: (target: TargetWithStats) => void
+  onToggle: (target: TargetWithStats) => Promise<void>
+  onDelete: (target: TargetWithStats) => Promise<void>
+}
+
+function SitesTable ({ targets, now, rowError, onEdit, onToggle, onDelete }: SitesTableProps): ReactNode {
+  return (
+    <div className="table-wrap">
+      <table className="table sites-table">
+        <thead>
+          <tr>
+            <th scope="col">Site</th>
+            <th scope="col">Enabled</th>
+            <th scope="col">Load</th>
+            <th scope="col">Last run</th>
+            <th scope="col" className="num">p95</th>
+            <th scope="col" className="num">Errors</th>
+            <th scope="col">p95 trend</th>
+            <th scope="col"><span className="visually-hidden">Actions</span></th>
+          </tr>
+        </thead>
+        <tbody>
+          {targets.map((target) => (
+            <SiteRow key={target.id} target={target} now={now}
+              error={rowError?.id === target.id ? rowError.text : null}
+              onEdit={() => { onEdit(target) }} onToggle={() => onToggle(target)} onDelete={() => onDelete(target)} />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  )
+}
+
+interface SiteRowProps {
+  target: TargetWithStats
+  now: number
+  error: string | null
+  onEdit: () => void
+  onToggle: () => Promise<void>
+  onDelete: () => Promise<void>
+}
+
+function SiteRow ({ target, now, error, onEdit, onToggle, onDelete }: SiteRowProps): ReactNode {
+  const [confirming, setConfirming] = useState(false)
+  const { stats } = target
+  const name = target.label === '' ? target.url : target.label
+  const failing = stats.errorRate !== null && stats.errorRate > FAIL_RATE_ALERT
+  return (
+    <tr className={target.enabled ? undefined : 'row-disabled'}>
+      <th scope="row" className="site-cell">
+        <Link to={paths.site(target.id)} className="site-name">{name}</Link>
+        {target.label !== '' && <span className="site-url">{target.url}</span>}
+        {error !== null && <span className="field-error" role="alert">{error}</span>}
+      </th>
+      <td>
+        <button type="button" role="switch" aria-checked={target.enabled} className="switch"
+          aria-label={`Enabled: ${name}`} onClick={() => { void onToggle() }}>
+          <span className="switch-knob" aria-hidden="true" />
+        </button>
+      </td>
+      <td className="nowrap muted">
+        {target.vus} VU · {target.durationS} s · every {formatInterval(target.runIntervalMs)}
+      </td>
+      <td className="nowrap">
+        {stats.lastRunAt === null
+          ? <span className="muted">never</span>
+          : (
+            <span className="last-run" title={formatDateTime(stats.lastRunAt)}>
+              {stats.lastStatus !== null && <StatusBadge status={stats.lastStatus} />}
+              {formatRelative(stats.lastRunAt, now)}
+            </span>
+          )}
+      </td>
+      <td className="num" data-testid="site-p95">{formatMs(stats.p95Ms)}</td>
+      <td className={failing ? 'num bad' : 'num'}>{formatPercent(stats.errorRate)}</td>
+      <td className="trend"><Sparkline values={stats.p95TrendMs} label={`p95 trend of ${name}`} /></td>
+      <td className="row-actions">
+        {confirming
+          ? (
+            <span className="confirm" role="group" aria-label={`Confirm deleting ${name}`}>
+              <span className="small">Delete this site?</span>
+              <button type="button" className="button small danger" autoFocus
+                onClick={() => { setConfirming(false); void onDelete() }}>Delete</button>
+              <button type="button" className="button small ghost" onClick={() => { setConfirming(false) }}>Keep</button>
+            </span>
+          )
+          : (
+            <>
+              <button type="button" className="button small ghost" onClick={onEdit}
+                aria-label={`Edit ${name}`}>Edit</button>
+              <button type="button" className="button small ghost danger-text" onClick={() => { setConfirming(true) }}
+                aria-label={`Delete ${name}`}>Delete</button>
+            </>
+          )}
+      </td>
+    </tr>
+  )
+}
