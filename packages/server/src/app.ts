@@ -1,0 +1,63 @@
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import fastifySwagger from '@fastify/swagger'
+import fastifySwaggerUi from '@fastify/swagger-ui'
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
+import type { RouteDeps } from './http/deps.js'
+import { BODY_LIMIT_BYTES, installErrorHandler } from './http/error-handler.js'
+import { adminRoutes } from './http/routes/admin-routes.js'
+import { dashboardRoutes } from './http/routes/dashboard-routes.js'
+import { agentRoutes } from './http/routes/agent-routes.js'
+import { operationsRoutes } from './http/routes/operations-routes.js'
+import { installSecurityHeaders, registerWeb } from './http/web-static.js'
+import { REDACTED_PATHS } from './logger.js'
+
+export interface AppOptions {
+  deps: RouteDeps
+  logLevel: string
+  /** packages/web/dist, or undefined to serve a "not built" page. */
+  webDist: string | undefined
+  version: string
+}
+
+/** Builds the HTTP app without listening, so tests can drive it with app.inject(). */
+export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: options.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Per-request logs would dominate the output at 1,000 agents; failures are still logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  })
+  app.setValidatorCompiler(validatorCompiler)
+  app.setSerializerCompiler(serializerCompiler)
+  installErrorHandler(app)
+  installSecurityHeaders(app)
+  const { httpDuration } = options.deps.metrics
+  app.addHook('onResponse', (req, reply, done) => {
+    const route = req.routeOptions.url ?? 'unmatched'
+    httpDuration.observe({ method: req.method, route, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000)
+    done()
+  })
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'Loadfleet control plane', version: options.version },
+      components: {
+        securitySchemes: {
+          basicAuth: { type: 'http', scheme: 'basic', description: 'ADMIN_BASIC_AUTH (user:password)' },
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'DASHBOARD_SECRET' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  })
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true })
+
+  await app.register(adminRoutes(options.deps))
+  await app.register(dashboardRoutes(options.deps))
+  await app.register(agentRoutes(options.deps))
+  await app.register(operationsRoutes(options.deps))
+  await registerWeb(app, options.webDist)
+  return app
+}

@@ -1,0 +1,68 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import SQLite from 'better-sqlite3'
+import pg from 'pg'
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely'
+import type { Database } from './schema.js'
+import { migrationProvider, type DialectName } from './migrations/index.js'
+
+export type { DialectName } from './migrations/index.js'
+
+export interface DatabaseHandle {
+  db: Kysely<Database>
+  dialect: DialectName
+  close (): Promise<void>
+}
+
+export type DatabaseLocation = { kind: 'sqlite', file: string } | { kind: 'postgres', url: string }
+
+// A writer waits this long for SQLite's lock instead of failing at once with SQLITE_BUSY.
+const SQLITE_BUSY_TIMEOUT_MS = 5000
+// Enough for the API plus the reaper; more connections only queue inside PostgreSQL.
+const PG_POOL_MAX = 10
+const PG_INT8_OID = 20
+
+/** Opens the store and applies pending migrations; the caller owns close(). */
+export async function openDatabase (location: DatabaseLocation): Promise<DatabaseHandle> {
+  const handle = location.kind === 'sqlite' ? openSqlite(location.file) : openPostgres(location.url)
+  try {
+    await migrate(handle)
+  } catch (err) {
+    await handle.close()
+    throw err
+  }
+  return handle
+}
+
+function openSqlite (file: string): DatabaseHandle {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
+  const sqlite = new SQLite(file)
+  sqlite.pragma('journal_mode = WAL')
+  sqlite.pragma('foreign_keys = ON')
+  sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`)
+  // NORMAL is durable across process crashes in WAL mode; only an OS crash can lose the last commits.
+  sqlite.pragma('synchronous = NORMAL')
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  return { db, dialect: 'sqlite', close: () => db.destroy() }
+}
+
+function openPostgres (url: string): DatabaseHandle {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: PG_POOL_MAX,
+    // Epoch-ms columns are bigint; they fit a JS number exactly, so read them as numbers, not strings.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown => oid === PG_INT8_OID
+        ? (value: string) => Number(value)
+        : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+    },
+  })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  return { db, dialect: 'postgres', close: () => db.destroy() }
+}
+
+async function migrate (handle: DatabaseHandle): Promise<void> {
+  const migrator = new Migrator({ db: handle.db, provider: migrationProvider(handle.dialect) })
+  const { error } = await migrator.migrateToLatest()
+  if (error !== undefined) throw error instanceof Error ? error : new Error('migration failed', { cause: error })
+}

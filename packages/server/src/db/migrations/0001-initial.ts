@@ -1,0 +1,77 @@
+import type { Kysely } from 'kysely'
+import type { DialectName } from './index.js'
+
+/** Tables and indexes of the first release; one definition serves SQLite and PostgreSQL. */
+export async function initialMigration (db: Kysely<unknown>, dialect: DialectName): Promise<void> {
+  await db.schema.createTable('targets')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('url', 'text', (c) => c.notNull())
+    .addColumn('label', 'text', (c) => c.notNull())
+    .addColumn('vus', 'integer', (c) => c.notNull())
+    .addColumn('duration_s', 'integer', (c) => c.notNull())
+    .addColumn('run_interval_ms', 'bigint', (c) => c.notNull())
+    .addColumn('enabled', 'integer', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .execute()
+
+  await db.schema.createTable('agents')
+    .addColumn('name', 'text', (c) => c.primaryKey())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('current_run_id', 'text')
+    .addColumn('version', 'text', (c) => c.notNull())
+    .addColumn('registered_at', 'bigint', (c) => c.notNull())
+    .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+    .execute()
+  await db.schema.createIndex('agents_status_seen').on('agents').columns(['status', 'last_seen_at']).execute()
+
+  // No foreign keys from runs to targets or agents on purpose: deleting either keeps the run history.
+  await db.schema.createTable('runs')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('target_id', 'text', (c) => c.notNull())
+    .addColumn('agent_name', 'text', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('duration_s', 'integer', (c) => c.notNull())
+    .addColumn('started_at', 'bigint', (c) => c.notNull())
+    .addColumn('finished_at', 'bigint')
+    .addColumn('error_message', 'text')
+    .addColumn('p50_ms', 'double precision')
+    .addColumn('p95_ms', 'double precision')
+    .addColumn('p99_ms', 'double precision')
+    .addColumn('avg_ms', 'double precision')
+    .addColumn('error_rate', 'double precision')
+    .addColumn('rps', 'double precision')
+    .addColumn('data_received_bytes', 'double precision')
+    .addColumn('iterations', 'bigint')
+    .addColumn('summary_json', 'text')
+    .addColumn('result_hash', 'text')
+    .addColumn('reaped_at', 'bigint')
+    .execute()
+  // Keyset pagination walks (started_at, id) newest first, optionally within one target or one status.
+  await db.schema.createIndex('runs_started').on('runs').columns(['started_at', 'id']).execute()
+  await db.schema.createIndex('runs_target_started').on('runs').columns(['target_id', 'started_at', 'id']).execute()
+  await db.schema.createIndex('runs_status_started').on('runs').columns(['status', 'started_at', 'id']).execute()
+
+  await db.schema.createTable('agent_target_starts')
+    .addColumn('agent_name', 'text', (c) => c.notNull())
+    .addColumn('target_id', 'text', (c) => c.notNull())
+    .addColumn('last_started_at', 'bigint', (c) => c.notNull())
+    .addPrimaryKeyConstraint('agent_target_starts_pk', ['agent_name', 'target_id'])
+    .execute()
+
+  await db.schema.createTable('config')
+    .addColumn('key', 'text', (c) => c.primaryKey())
+    .addColumn('value', 'text', (c) => c.notNull())
+    .execute()
+
+  await db.schema.createTable('audit')
+    .addColumn('id', dialect === 'postgres' ? 'serial' : 'integer', (c) =>
+      dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement())
+    .addColumn('at', 'bigint', (c) => c.notNull())
+    .addColumn('actor', 'text', (c) => c.notNull())
+    .addColumn('action', 'text', (c) => c.notNull())
+    .addColumn('entity', 'text', (c) => c.notNull())
+    .addColumn('entity_id', 'text')
+    .addColumn('change_json', 'text', (c) => c.notNull())
+    .execute()
+}

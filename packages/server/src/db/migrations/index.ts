@@ -1,0 +1,15 @@
+import type { Kysely, Migration, MigrationProvider } from 'kysely'
+import { initialMigration } from './0001-initial.js'
+
+export type DialectName = 'sqlite' | 'postgres'
+
+/** Every migration, in order, defined in code so the shipped package needs no migration files on disk. */
+export function migrationProvider (dialect: DialectName): MigrationProvider {
+  return {
+    getMigrations (): Promise<Record<string, Migration>> {
+      return Promise.resolve({
+        '0001-initial': { up: (db: Kysely<unknown>) => initialMigration(db, dialect) },
+      })
+    },
+  }
+}

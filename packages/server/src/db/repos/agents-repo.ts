@@ -1,0 +1,84 @@
+import type { Kysely, Selectable } from 'kysely'
+import type { Agent } from '@loadfleet/api'
+import type { AgentRow, Database } from '../schema.js'
+
+export function toAgent (row: Selectable<AgentRow>): Agent {
+  return {
+    name: row.name,
+    status: row.status,
+    currentRunId: row.current_run_id,
+    version: row.version,
+    registeredAt: new Date(Number(row.registered_at)).toISOString(),
+    lastSeenAt: new Date(Number(row.last_seen_at)).toISOString(),
+  }
+}
+
+/** Agents: the fleet as observed, keyed by name (a Kubernetes pod name survives restarts). */
+export class AgentsRepo {
+  readonly #db: Kysely<Database>
+
+  constructor (db: Kysely<Database>) {
+    this.#db = db
+  }
+
+  async list (): Promise<Agent[]> {
+    const rows = await this.#db.selectFrom('agents').selectAll().orderBy('name').execute()
+    return rows.map(toAgent)
+  }
+
+  async get (name: string): Promise<Agent | undefined> {
+    const row = await this.#db.selectFrom('agents').selectAll().where('name', '=', name).executeTakeFirst()
+    return row === undefined ? undefined : toAgent(row)
+  }
+
+  /** Upsert by name: a restarted agent updates its row and starts with no current run. */
+  async register (options: { name: string, version: string, now: number }): Promise<Agent> {
+    const { name, version, now } = options
+    const row = await this.#db.insertInto('agents')
+      .values({ name, version, status: 'online', current_run_id: null, registered_at: now, last_seen_at: now })
+      .onConflict((oc) => oc.column('name').doUpdateSet({
+        version, status: 'online', current_run_id: null, registered_at: now, last_seen_at: now,
+      }))
+      .returningAll()
+      .executeTakeFirstOrThrow()
+    return toAgent(row)
+  }
+
+  async heartbeat (options: {
+    name: string, status: 'online' | 'busy', currentRunId: string | null, now: number
+  }): Promise<Agent | undefined> {
+    const row = await this.#db.updateTable('agents')
+      .set({ status: options.status, current_run_id: options.currentRunId, last_seen_at: options.now })
+      .where('name', '=', options.name)
+      .returningAll()
+      .executeTakeFirst()
+    return row === undefined ? undefined : toAgent(row)
+  }
+
+  async setCurrentRun (options: { name: string, runId: string, now: number }): Promise<void> {
+    await this.#db.updateTable('agents')
+      .set({ status: 'busy', current_run_id: options.runId, last_seen_at: options.now })
+      .where('name', '=', options.name)
+      .execute()
+  }
+
+  /** Clears the agent's current run only when it is this run (a newer start may already have replaced it). */
+  async clearCurrentRun (options: { name: string, runId: string, now: number }): Promise<void> {
+    await this.#db.updateTable('agents')
+      .set({ status: 'online', current_run_id: null, last_seen_at: options.now })
+      .where('name', '=', options.name)
+      .where('current_run_id', '=', options.runId)
+      .execute()
+  }
+
+  async countByStatus (): Promise<Record<Agent['status'], number>> {
+    const rows = await this.#db.selectFrom('agents')
+      .select((eb) => ['status', eb.fn.countAll().as('n')])
+      .groupBy('status')
+      .execute()
+    const counts = { online: 0, busy: 0, offline: 0 }
+    // count() is a string on PostgreSQL and a number on SQLite.
+    for (const row of rows) counts[row.status] = Number(row.n)
+    return counts
+  }
+}

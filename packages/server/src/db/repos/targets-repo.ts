@@ -1,0 +1,101 @@
+import type { Kysely, Selectable } from 'kysely'
+import type { AgentTarget, Target } from '@loadfleet/api'
+import type { Database, TargetRow } from '../schema.js'
+
+/** A fully defaulted target as the admin API parsed it. */
+export interface TargetSpec {
+  url: string
+  label: string
+  vus: number
+  durationS: number
+  runIntervalMs: number
+  enabled: boolean
+}
+
+/** A partial update, as the admin API parsed it. */
+export type TargetSpecPatch = { [K in keyof TargetSpec]?: TargetSpec[K] | undefined }
+
+const FIELD_COLUMNS = {
+  url: 'url', label: 'label', vus: 'vus', durationS: 'duration_s', runIntervalMs: 'run_interval_ms', enabled: 'enabled',
+} as const satisfies Record<keyof TargetSpec, keyof TargetRow>
+
+export function toTarget (row: Selectable<TargetRow>): Target {
+  return {
+    id: row.id,
+    url: row.url,
+    label: row.label,
+    vus: row.vus,
+    durationS: row.duration_s,
+    runIntervalMs: Number(row.run_interval_ms),
+    enabled: row.enabled === 1,
+    createdAt: new Date(Number(row.created_at)).toISOString(),
+    updatedAt: new Date(Number(row.updated_at)).toISOString(),
+  }
+}
+
+/** Targets: what the admins declared should be tested. */
+export class TargetsRepo {
+  readonly #db: Kysely<Database>
+
+  constructor (db: Kysely<Database>) {
+    this.#db = db
+  }
+
+  async list (): Promise<Target[]> {
+    const rows = await this.#db.selectFrom('targets').selectAll().orderBy('created_at').orderBy('id').execute()
+    return rows.map(toTarget)
+  }
+
+  async get (id: string): Promise<Target | undefined> {
+    const row = await this.#db.selectFrom('targets').selectAll().where('id', '=', id).executeTakeFirst()
+    return row === undefined ? undefined : toTarget(row)
+  }
+
+  async create (options: { id: string, spec: TargetSpec, now: number }): Promise<Target> {
+    const { id, spec, now } = options
+    const row: TargetRow = {
+      id, url: spec.url, label: spec.label, vus: spec.vus, duration_s: spec.durationS,
+      run_interval_ms: spec.runIntervalMs, enabled: spec.enabled ? 1 : 0, created_at: now, updated_at: now,
+    }
+    await this.#db.insertInto('targets').values(row).execute()
+    return toTarget(row)
+  }
+
+  async update (id: string, patch: TargetSpecPatch, now: number): Promise<void> {
+    const set: Partial<TargetRow> = { updated_at: now }
+    for (const [field, value] of Object.entries(patch) as Array<[keyof TargetSpec, TargetSpec[keyof TargetSpec]]>) {
+      if (value === undefined) continue
+      const column = FIELD_COLUMNS[field]
+      ;(set as Record<string, unknown>)[column] = typeof value === 'boolean' ? (value ? 1 : 0) : value
+    }
+    await this.#db.updateTable('targets').set(set).where('id', '=', id).execute()
+  }
+
+  async delete (id: string): Promise<void> {
+    await this.#db.deleteFrom('targets').where('id', '=', id).execute()
+  }
+
+  /** Every target with when this agent last started it. */
+  async listForAgent (agentName: string): Promise<AgentTarget[]> {
+    const rows = await this.#db.selectFrom('targets')
+      .leftJoin('agent_target_starts as s', (join) => join
+        .onRef('s.target_id', '=', 'targets.id')
+        .on('s.agent_name', '=', agentName))
+      .selectAll('targets')
+      .select('s.last_started_at')
+      .orderBy('targets.created_at').orderBy('targets.id')
+      .execute()
+    return rows.map((row) => ({
+      ...toTarget(row),
+      lastStartedAt: row.last_started_at === null ? null : new Date(Number(row.last_started_at)).toISOString(),
+    }))
+  }
+
+  async recordStart (options: { agentName: string, targetId: string, startedAt: number }): Promise<void> {
+    const { agentName, targetId, startedAt } = options
+    await this.#db.insertInto('agent_target_starts')
+      .values({ agent_name: agentName, target_id: targetId, last_started_at: startedAt })
+      .onConflict((oc) => oc.columns(['agent_name', 'target_id']).doUpdateSet({ last_started_at: startedAt }))
+      .execute()
+  }
+}

@@ -1,0 +1,78 @@
+import type { Run, RunMetrics } from '@loadfleet/api'
+import type { Store } from './store.js'
+import { canonicalJson, sha256Hex } from './canonical-json.js'
+import { RunConflict, RunNotFound, TargetNotFound } from '../errors.js'
+
+export interface StartRunInput { agentName: string, id: string, targetId: string, startedAt: number }
+
+export interface FinishRunInput {
+  agentName: string
+  id: string
+  status: 'passed' | 'failed' | 'error'
+  finishedAt: number
+  errorMessage: string | null
+  metrics: RunMetrics | null
+  summary: Record<string, unknown> | null
+}
+
+/**
+ * Records that an agent started a run. Idempotent on the agent-made id: a retry with the same target returns the
+ * existing run (`created: false`); the same id for another target or agent is a conflict.
+ */
+export async function startRun (store: Store, input: StartRunInput): Promise<{ run: Run, created: boolean }> {
+  return await store.transaction(async (r) => {
+    const sameRun = async (): Promise<{ run: Run, created: boolean } | undefined> => {
+      const existing = await r.runs.getRow(input.id)
+      if (existing === undefined) return undefined
+      if (existing.target_id !== input.targetId || existing.agent_name !== input.agentName) {
+        throw new RunConflict({ id: input.id, reason: 'this id was already used for another target or agent' })
+      }
+      const run = await r.runs.get(input.id)
+      if (run === undefined) throw new RunNotFound({ id: input.id })
+      return { run, created: false }
+    }
+    const before = await sameRun()
+    if (before !== undefined) return before
+    const target = await r.targets.get(input.targetId)
+    if (target === undefined) throw new TargetNotFound({ id: input.targetId })
+    const inserted = await r.runs.insertRunning({
+      id: input.id, targetId: input.targetId, agentName: input.agentName, durationS: target.durationS,
+      startedAt: input.startedAt,
+    })
+    // Lost a race with a concurrent retry of the same start: answer as the retry would have.
+    if (!inserted) return await sameRun() ?? Promise.reject(new RunNotFound({ id: input.id }))
+    await r.targets.recordStart({ agentName: input.agentName, targetId: input.targetId, startedAt: input.startedAt })
+    await r.agents.setCurrentRun({ name: input.agentName, runId: input.id, now: Date.now() })
+    const run = await r.runs.get(input.id)
+    if (run === undefined) throw new RunNotFound({ id: input.id })
+    return { run, created: true }
+  })
+}
+
+/**
+ * Stores a run's result. The same result twice is stored once; a different result for a finished run is a
+ * conflict, except over the reaper's presumed `error`, which a late real result replaces.
+ */
+export async function finishRun (store: Store, input: FinishRunInput): Promise<Run> {
+  const resultHash = sha256Hex(canonicalJson({
+    status: input.status, errorMessage: input.errorMessage, metrics: input.metrics, summary: input.summary,
+  }))
+  return await store.transaction(async (r) => {
+    const row = await r.runs.getRow(input.id)
+    if (row === undefined || row.agent_name !== input.agentName) throw new RunNotFound({ id: input.id })
+    const replaceable = row.status === 'running' || row.reaped_at !== null
+    if (!replaceable && row.result_hash !== resultHash) {
+      throw new RunConflict({ id: input.id, reason: `it already finished as "${row.status}" with a different result` })
+    }
+    if (replaceable) {
+      await r.runs.writeResult(input.id, {
+        status: input.status, finishedAt: input.finishedAt, errorMessage: input.errorMessage, metrics: input.metrics,
+        summaryJson: input.summary === null ? null : JSON.stringify(input.summary), resultHash,
+      })
+      await r.agents.clearCurrentRun({ name: input.agentName, runId: input.id, now: Date.now() })
+    }
+    const run = await r.runs.get(input.id)
+    if (run === undefined) throw new RunNotFound({ id: input.id })
+    return run
+  })
+}

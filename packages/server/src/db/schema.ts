@@ -1,0 +1,80 @@
+import type { Generated } from 'kysely'
+
+// Times are epoch milliseconds in the store (ISO-8601 only on the wire), so both dialects sort and compare them
+// as plain integers. Booleans are 0/1 integers because SQLite has no boolean type.
+
+export interface TargetRow {
+  id: string
+  url: string
+  label: string
+  vus: number
+  duration_s: number
+  run_interval_ms: number
+  enabled: number
+  created_at: number
+  updated_at: number
+}
+
+export interface AgentRow {
+  name: string
+  status: 'online' | 'busy' | 'offline'
+  current_run_id: string | null
+  version: string
+  registered_at: number
+  last_seen_at: number
+}
+
+export interface RunRow {
+  id: string
+  target_id: string
+  agent_name: string
+  status: 'running' | 'passed' | 'failed' | 'error'
+  /** The target's durationS when the run started: the reaper's deadline must not move when the target is edited. */
+  duration_s: number
+  started_at: number
+  finished_at: number | null
+  error_message: string | null
+  p50_ms: number | null
+  p95_ms: number | null
+  p99_ms: number | null
+  avg_ms: number | null
+  error_rate: number | null
+  rps: number | null
+  data_received_bytes: number | null
+  iterations: number | null
+  summary_json: string | null
+  /** Hash of the reported result, so a repeated finish is recognised as the same one. */
+  result_hash: string | null
+  /** Set when the reaper, not the agent, ended the run; a late real result may then replace it. */
+  reaped_at: number | null
+}
+
+export interface AgentTargetStartRow {
+  agent_name: string
+  target_id: string
+  last_started_at: number
+}
+
+export interface ConfigRow {
+  key: string
+  value: string
+}
+
+export interface AuditRow {
+  id: Generated<number>
+  at: number
+  actor: string
+  action: string
+  entity: string
+  entity_id: string | null
+  change_json: string
+}
+
+export interface Database {
+  targets: TargetRow
+  agents: AgentRow
+  runs: RunRow
+  agent_target_starts: AgentTargetStartRow
+  config: ConfigRow
+  audit: AuditRow
+}

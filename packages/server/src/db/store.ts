@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto'
+import { sql, type Kysely } from 'kysely'
+import type { Config, Target, TargetWithStats } from '@loadfleet/api'
+import type { Database } from './schema.js'
+import type { DatabaseHandle, DialectName } from './database.js'
+import { TargetsRepo, type TargetSpec, type TargetSpecPatch } from './repos/targets-repo.js'
+import { AgentsRepo } from './repos/agents-repo.js'
+import { RunsRepo } from './repos/runs-repo.js'
+import { ConfigRepo } from './repos/config-repo.js'
+import { AuditRepo } from './repos/audit-repo.js'
+import { TargetNotFound } from '../errors.js'
+
+export interface Repos {
+  targets: TargetsRepo
+  agents: AgentsRepo
+  runs: RunsRepo
+  config: ConfigRepo
+  audit: AuditRepo
+}
+
+// The dashboard's trend line: enough points to see a regression, few enough to draw in a table row.
+const TREND_POINTS = 20
+
+function reposOf (db: Kysely<Database>): Repos {
+  return {
+    targets: new TargetsRepo(db), agents: new AgentsRepo(db), runs: new RunsRepo(db),
+    config: new ConfigRepo(db), audit: new AuditRepo(db),
+  }
+}
+
+type Diff = Record<string, { from: unknown, to: unknown }>
+
+/** The store: repositories plus the admin writes that must land together with their audit entry. */
+export class Store {
+  readonly #handle: DatabaseHandle
+  readonly repos: Repos
+
+  constructor (handle: DatabaseHandle) {
+    this.#handle = handle
+    this.repos = reposOf(handle.db)
+  }
+
+  get dialect (): DialectName { return this.#handle.dialect }
+  get db (): Kysely<Database> { return this.#handle.db }
+
+  /** Runs `work` in one transaction: all of its writes land, or none do. */
+  async transaction<T> (work: (repos: Repos, trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    return await this.#handle.db.transaction().execute((trx) => work(reposOf(trx), trx))
+  }
+
+  async ping (): Promise<void> {
+    await sql`select 1`.execute(this.#handle.db)
+  }
+
+  async close (): Promise<void> {
+    await this.#handle.close()
+  }
+
+  async createTarget (spec: TargetSpec, actor: string): Promise<Target> {
+    return await this.transaction(async (r) => {
+      const now = Date.now()
+      const target = await r.targets.create({ id: randomUUID(), spec, now })
+      await r.audit.add({ at: now, actor, action: 'create', entity: 'target', entityId: target.id, change: target })
+      return target
+    })
+  }
+
+  async updateTarget (id: string, patch: TargetSpecPatch, actor: string): Promise<Target> {
+    return await this.transaction(async (r) => {
+      const before = await r.targets.get(id)
+      if (before === undefined) throw new TargetNotFound({ id })
+      const now = Date.now()
+      await r.targets.update(id, patch, now)
+      const diff: Diff = {}
+      for (const [field, to] of Object.entries(patch)) {
+        const from = before[field as keyof TargetSpec]
+        if (to !== undefined && from !== to) diff[field] = { from, to }
+      }
+      await r.audit.add({ at: now, actor, action: 'update', entity: 'target', entityId: id, change: diff })
+      const after = await r.targets.get(id)
+      if (after === undefined) throw new TargetNotFound({ id })
+      return after
+    })
+  }
+
+  async deleteTarget (id: string, actor: string): Promise<void> {
+    await this.transaction(async (r, trx) => {
+      const before = await r.targets.get(id)
+      if (before === undefined) throw new TargetNotFound({ id })
+      await r.targets.delete(id)
+      await trx.deleteFrom('agent_target_starts').where('target_id', '=', id).execute()
+      await r.audit.add({ at: Date.now(), actor, action: 'delete', entity: 'target', entityId: id, change: before })
+    })
+  }
+
+  async setConfig (config: Config, actor: string): Promise<Config> {
+    return await this.transaction(async (r) => {
+      const before = await r.config.get()
+      await r.config.set(config)
+      const diff: Diff = before.k6DesiredAgentCount === config.k6DesiredAgentCount
+        ? {}
+        : { k6DesiredAgentCount: { from: before.k6DesiredAgentCount, to: config.k6DesiredAgentCount } }
+      await r.audit.add({ at: Date.now(), actor, action: 'update', entity: 'config', entityId: null, change: diff })
+      return config
+    })
+  }
+
+  /** Targets with their latest figures: two short index range scans per target, never a scan of all runs. */
+  async targetsWithStats (): Promise<TargetWithStats[]> {
+    const targets = await this.repos.targets.list()
+    return await Promise.all(targets.map(async (target) => {
+      const [latest, measured] = await Promise.all([
+        this.repos.runs.latestForTarget(target.id, 1),
+        this.db.selectFrom('runs').select(['p95_ms', 'error_rate', 'started_at'])
+          .where('target_id', '=', target.id).where('status', '!=', 'running').where('p95_ms', 'is not', null)
+          .orderBy('started_at', 'desc').orderBy('id', 'desc').limit(TREND_POINTS).execute(),
+      ])
+      const last = latest[0]
+      const newestMeasured = measured[0]
+      return {
+        ...target,
+        stats: {
+          lastRunAt: last === undefined ? null : new Date(Number(last.started_at)).toISOString(),
+          lastStatus: last?.status ?? null,
+          p95Ms: newestMeasured?.p95_ms ?? null,
+          errorRate: newestMeasured?.error_rate ?? null,
+          p95TrendMs: measured.map((row) => row.p95_ms ?? 0).reverse(),
+        },
+      }
+    }))
+  }
+}

@@ -1,0 +1,27 @@
+import { defineError } from '@loadfleet/core'
+
+export interface FieldIssue { path: string, message: string }
+
+/** A request that does not match its schema; `issues` names every offending field. */
+export const RequestInvalid = defineError('LF_REQUEST_INVALID', 400,
+  (d: { issues: FieldIssue[] }) => `Invalid request: ${d.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`)
+export const BodyTooLarge = defineError('LF_BODY_TOO_LARGE', 413,
+  (d: { limitBytes: number }) => `Request body is larger than ${d.limitBytes} bytes`)
+export const UnsupportedMediaType = defineError('LF_UNSUPPORTED_MEDIA_TYPE', 415,
+  (_d: { contentType: string }) => 'Send the request body as application/json')
+export const Unauthorized = defineError('LF_UNAUTHORIZED', 401,
+  (_d: Record<string, never>) => 'Missing or invalid credentials')
+export const RouteNotFound = defineError('LF_ROUTE_NOT_FOUND', 404,
+  (d: { method: string, url: string }) => `No route ${d.method} ${d.url}`)
+export const TargetNotFound = defineError('LF_TARGET_NOT_FOUND', 404,
+  (d: { id: string }) => `No target with id "${d.id}"`)
+export const AgentNotFound = defineError('LF_AGENT_NOT_FOUND', 404,
+  (d: { name: string }) => `No agent named "${d.name}"; register it first`)
+export const RunNotFound = defineError('LF_RUN_NOT_FOUND', 404,
+  (d: { id: string }) => `No run with id "${d.id}"`)
+export const RunConflict = defineError('LF_RUN_CONFLICT', 409,
+  (d: { id: string, reason: string }) => `Run "${d.id}" conflicts: ${d.reason}`)
+export const SettingsInvalid = defineError('LF_SETTINGS_INVALID', 400,
+  (d: { setting: string, problem: string }) => `${d.setting}: ${d.problem}`)
+export const Internal = defineError('LF_INTERNAL', 500,
+  (_d: Record<string, never>) => 'Internal error; the server log has the details')

@@ -1,0 +1,35 @@
+import type { FleetStatus } from '@loadfleet/api'
+import type { Store } from '../db/store.js'
+import type { Auth } from './auth.js'
+import type { Metrics } from '../metrics.js'
+import type { FleetController } from '../fleet/index.js'
+import { RequestInvalid } from '../errors.js'
+
+/** What the route plugins need from the running control plane. */
+export interface RouteDeps {
+  store: Store
+  auth: Auth
+  metrics: Metrics
+  dashboardRequireAuth: boolean
+  /** The fleet controller once the server listens; undefined before (e.g. in app.inject tests without one). */
+  fleet (): FleetController | undefined
+  fleetScaler: FleetStatus['scaler']
+}
+
+/** Parses an ISO-8601 time from a request, or throws a 400 naming the field. */
+export function parseIsoMs (value: string, path: string): number {
+  const ms = Date.parse(value)
+  if (Number.isNaN(ms)) throw new RequestInvalid({ issues: [{ path, message: 'expected an ISO-8601 time' }] })
+  return ms
+}
+
+/** The fleet's status, or what the store knows when no controller runs. */
+export async function fleetStatusOf (deps: RouteDeps): Promise<FleetStatus> {
+  const fleet = deps.fleet()
+  if (fleet !== undefined) return fleet.status()
+  const { k6DesiredAgentCount } = await deps.store.repos.config.get()
+  return {
+    scaler: deps.fleetScaler, desired: k6DesiredAgentCount, running: null,
+    lastReconcileAt: null, lastError: null, note: null,
+  }
+}

@@ -1,0 +1,85 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { AuditEntry, Config, FleetStatus, Pagination, Target, TargetCreate, TargetPatch } from '@loadfleet/api'
+import type { RouteDeps } from '../deps.js'
+import { fleetStatusOf } from '../deps.js'
+import { TargetNotFound } from '../../errors.js'
+
+const IdParams = z.strictObject({ id: z.string().min(1).max(64) })
+const AuditQuery = z.strictObject({
+  cursor: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+})
+const security = [{ basicAuth: [] }]
+const AuditPage = z.object({ data: z.array(AuditEntry), pagination: Pagination })
+
+/** Admin routes (basic auth): targets, config, audit trail, fleet reconcile. Every change is audited. */
+export function adminRoutes (deps: RouteDeps) {
+  return function register (plugin: FastifyInstance): void {
+    const app = plugin.withTypeProvider<ZodTypeProvider>()
+    const actors = new WeakMap<FastifyRequest, string>()
+    app.addHook('onRequest', (req, _reply, done) => {
+      actors.set(req, deps.auth.admin(req))
+      done()
+    })
+    const actor = (req: FastifyRequest): string => actors.get(req) ?? 'unknown'
+    const tags = ['admin']
+
+    app.get('/api/admin/k6/targets', {
+      schema: { tags, security, response: { 200: z.object({ data: z.array(Target) }) } },
+    }, async () => ({ data: await deps.store.repos.targets.list() }))
+
+    app.post('/api/admin/k6/targets', {
+      schema: { tags, security, body: TargetCreate, response: { 201: Target } },
+    }, async (req, reply) => reply.code(201).send(await deps.store.createTarget(req.body, actor(req))))
+
+    app.get('/api/admin/k6/targets/:id', {
+      schema: { tags, security, params: IdParams, response: { 200: Target } },
+    }, async (req) => {
+      const target = await deps.store.repos.targets.get(req.params.id)
+      if (target === undefined) throw new TargetNotFound({ id: req.params.id })
+      return target
+    })
+
+    app.patch('/api/admin/k6/targets/:id', {
+      schema: { tags, security, params: IdParams, body: TargetPatch, response: { 200: Target } },
+    }, async (req) => await deps.store.updateTarget(req.params.id, req.body, actor(req)))
+
+    app.delete('/api/admin/k6/targets/:id', {
+      schema: { tags, security, params: IdParams, response: { 204: z.null().describe('Deleted; its runs are kept') } },
+    }, async (req, reply) => {
+      await deps.store.deleteTarget(req.params.id, actor(req))
+      return reply.code(204).send(null)
+    })
+
+    app.get('/api/admin/config', {
+      schema: { tags, security, response: { 200: Config } },
+    }, async () => await deps.store.repos.config.get())
+
+    app.put('/api/admin/config', {
+      schema: { tags, security, body: Config, response: { 200: Config } },
+    }, async (req) => {
+      const config = await deps.store.setConfig(req.body, actor(req))
+      deps.fleet()?.desiredCountChanged(config.k6DesiredAgentCount)
+      return config
+    })
+
+    app.get('/api/admin/audit', {
+      schema: { tags, security, querystring: AuditQuery, response: { 200: AuditPage } },
+    }, async (req) => {
+      const page = await deps.store.repos.audit.list({ cursor: req.query.cursor, limit: req.query.limit })
+      return { data: page.data, pagination: { nextCursor: page.nextCursor, limit: req.query.limit } }
+    })
+
+    app.post('/api/admin/fleet/reconcile', {
+      schema: { tags, security, body: z.strictObject({}).optional(), response: { 200: FleetStatus } },
+    }, async (req) => {
+      await deps.store.repos.audit.add({
+        at: Date.now(), actor: actor(req), action: 'reconcile', entity: 'fleet', entityId: null, change: {},
+      })
+      const fleet = deps.fleet()
+      return fleet === undefined ? await fleetStatusOf(deps) : await fleet.reconcileNow()
+    })
+  }
+}

@@ -1,0 +1,59 @@
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { Agent, AgentHeartbeat, AgentName, AgentRegister, AgentTarget, Run, RunFinish, RunId, RunStart } from '@loadfleet/api'
+import { parseIsoMs, type RouteDeps } from '../deps.js'
+import { finishRun, startRun } from '../../db/run-lifecycle.js'
+import { AgentNotFound } from '../../errors.js'
+
+const NameParams = z.strictObject({ name: AgentName })
+const RunParams = z.strictObject({ name: AgentName, runId: RunId })
+const security = [{ bearerAuth: [] }]
+
+/** Agent routes (bearer DASHBOARD_SECRET): register, heartbeat, poll targets, start and finish runs. */
+export function agentRoutes (deps: RouteDeps) {
+  return function register (plugin: FastifyInstance): void {
+    const app = plugin.withTypeProvider<ZodTypeProvider>()
+    app.addHook('onRequest', (req, _reply, done) => {
+      deps.auth.agent(req)
+      done()
+    })
+    const tags = ['agents']
+
+    app.post('/api/k6/agents/register', {
+      schema: { tags, security, body: AgentRegister, response: { 200: Agent } },
+    }, async (req) => await deps.store.repos.agents.register({ ...req.body, now: Date.now() }))
+
+    app.post('/api/k6/agents/:name/heartbeat', {
+      schema: { tags, security, params: NameParams, body: AgentHeartbeat, response: { 200: Agent } },
+    }, async (req) => {
+      const agent = await deps.store.repos.agents.heartbeat({ name: req.params.name, ...req.body, now: Date.now() })
+      if (agent === undefined) throw new AgentNotFound({ name: req.params.name })
+      return agent
+    })
+
+    app.get('/api/k6/agents/:name/targets', {
+      schema: { tags, security, params: NameParams, response: { 200: z.object({ data: z.array(AgentTarget) }) } },
+    }, async (req) => ({ data: await deps.store.repos.targets.listForAgent(req.params.name) }))
+
+    app.post('/api/k6/agents/:name/runs', {
+      schema: { tags, security, params: NameParams, body: RunStart, response: { 200: Run, 201: Run } },
+    }, async (req, reply) => {
+      const startedAt = req.body.startedAt === undefined ? Date.now() : parseIsoMs(req.body.startedAt, 'body.startedAt')
+      const { run, created } = await startRun(deps.store, {
+        agentName: req.params.name, id: req.body.id, targetId: req.body.targetId, startedAt,
+      })
+      return reply.code(created ? 201 : 200).send(run)
+    })
+
+    app.post('/api/k6/agents/:name/runs/:runId/finish', {
+      schema: { tags, security, params: RunParams, body: RunFinish, response: { 200: Run } },
+    }, async (req) => {
+      const finishedAt = req.body.finishedAt === undefined ? Date.now() : parseIsoMs(req.body.finishedAt, 'body.finishedAt')
+      return await finishRun(deps.store, {
+        agentName: req.params.name, id: req.params.runId, status: req.body.status, finishedAt,
+        errorMessage: req.body.errorMessage, metrics: req.body.metrics, summary: req.body.summary,
+      })
+    })
+  }
+}

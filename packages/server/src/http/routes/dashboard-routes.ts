@@ -1,0 +1,72 @@
+import type { FastifyInstance } from 'fastify'
+import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { z } from 'zod'
+import { Agent, FleetStatus, Pagination, Run, RunDetail, RunsQuery, SeriesPoint, SeriesQuery, TargetWithStats } from '@loadfleet/api'
+import { fleetStatusOf, parseIsoMs, type RouteDeps } from '../deps.js'
+import { RunNotFound, TargetNotFound } from '../../errors.js'
+
+const SeriesPage = z.object({ data: z.array(SeriesPoint) })
+const RunsPage = z.object({ data: z.array(Run), pagination: Pagination })
+const IdParams = z.strictObject({ id: z.string().min(1).max(64) })
+// Default chart window, and a cap so a year-wide query cannot build a huge response.
+const DEFAULT_SERIES_WINDOW_MS = 24 * 60 * 60_000
+const SERIES_MAX_POINTS = 10_000
+
+/** Read-only routes for the dashboard; open unless DASHBOARD_REQUIRE_AUTH asks for admin credentials. */
+export function dashboardRoutes (deps: RouteDeps) {
+  return function register (plugin: FastifyInstance): void {
+    const app = plugin.withTypeProvider<ZodTypeProvider>()
+    if (deps.dashboardRequireAuth) {
+      app.addHook('onRequest', (req, _reply, done) => {
+        deps.auth.admin(req)
+        done()
+      })
+    }
+    const tags = ['dashboard']
+
+    app.get('/api/dashboard/k6/targets', {
+      schema: { tags, response: { 200: z.object({ data: z.array(TargetWithStats) }) } },
+    }, async () => ({ data: await deps.store.targetsWithStats() }))
+
+    app.get('/api/dashboard/k6/targets/:id/series', {
+      schema: { tags, params: IdParams, querystring: SeriesQuery, response: { 200: SeriesPage } },
+    }, async (req) => {
+      const target = await deps.store.repos.targets.get(req.params.id)
+      const hasRuns = target !== undefined || (await deps.store.repos.runs.latestForTarget(req.params.id, 1)).length > 0
+      if (!hasRuns) throw new TargetNotFound({ id: req.params.id })
+      const toMs = req.query.to === undefined ? Date.now() : parseIsoMs(req.query.to, 'querystring.to')
+      const fromMs = req.query.from === undefined
+        ? toMs - DEFAULT_SERIES_WINDOW_MS
+        : parseIsoMs(req.query.from, 'querystring.from')
+      return {
+        data: await deps.store.repos.runs.series({
+          targetId: req.params.id, fromMs, toMs, maxPoints: SERIES_MAX_POINTS,
+        }),
+      }
+    })
+
+    app.get('/api/dashboard/k6/agents', {
+      schema: { tags, response: { 200: z.object({ data: z.array(Agent), fleet: FleetStatus }) } },
+    }, async () => ({ data: await deps.store.repos.agents.list(), fleet: await fleetStatusOf(deps) }))
+
+    app.get('/api/dashboard/k6/fleet', {
+      schema: { tags, response: { 200: FleetStatus } },
+    }, async () => await fleetStatusOf(deps))
+
+    app.get('/api/dashboard/k6/runs', {
+      schema: { tags, querystring: RunsQuery, response: { 200: RunsPage } },
+    }, async (req) => {
+      const { targetId, status, cursor, limit } = req.query
+      const page = await deps.store.repos.runs.list({ targetId, status, cursor, limit })
+      return { data: page.data, pagination: { nextCursor: page.nextCursor, limit } }
+    })
+
+    app.get('/api/dashboard/k6/runs/:id', {
+      schema: { tags, params: IdParams, response: { 200: RunDetail } },
+    }, async (req) => {
+      const run = await deps.store.repos.runs.getDetail(req.params.id)
+      if (run === undefined) throw new RunNotFound({ id: req.params.id })
+      return run
+    })
+  }
+}

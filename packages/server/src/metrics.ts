@@ -1,0 +1,51 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+export interface Metrics {
+  registry: Registry
+  reaperRunsErrored: Counter
+  reaperAgentsMarkedOffline: Counter
+  reaperAgentsDeleted: Counter
+  httpDuration: Histogram<'method' | 'route' | 'status_code'>
+}
+
+// Buckets around the 25 ms latency goal of the API, up to the slow tail worth seeing.
+const HTTP_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
+
+/** One registry per server instance, so several servers in one process (tests) never share counters. */
+export function createMetrics (gauges: {
+  agentsByStatus: () => Promise<Record<string, number>>
+  runsRunning: () => Promise<number>
+}): Metrics {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+  const counter = (name: string, help: string) => new Counter({ name, help, registers: [registry] })
+  new Gauge({
+    name: 'loadfleet_agents',
+    help: 'Agents known to the control plane, by status.',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect () {
+      const counts = await gauges.agentsByStatus()
+      for (const [status, n] of Object.entries(counts)) this.set({ status }, n)
+    },
+  })
+  new Gauge({
+    name: 'loadfleet_runs_running',
+    help: 'Runs started and not yet finished.',
+    registers: [registry],
+    async collect () { this.set(await gauges.runsRunning()) },
+  })
+  return {
+    registry,
+    reaperRunsErrored: counter('reaper_k6runs_errored_total', 'Runs the reaper set to error because their agent stopped reporting.'),
+    reaperAgentsMarkedOffline: counter('reaper_k6agents_marked_offline_total', 'Agents the reaper marked offline.'),
+    reaperAgentsDeleted: counter('reaper_k6agents_deleted_total', 'Offline agents the reaper deleted (their runs are kept).'),
+    httpDuration: new Histogram({
+      name: 'loadfleet_http_request_duration_seconds',
+      help: 'API request latency by route.',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: HTTP_BUCKETS_S,
+      registers: [registry],
+    }),
+  }
+}

@@ -1,0 +1,128 @@
+import { sql, type Kysely } from 'kysely'
+import type { Database } from '../db/schema.js'
+import type { Logger } from '../logger.js'
+import type { Store } from '../db/store.js'
+import type { Metrics } from '../metrics.js'
+
+export interface ReaperOptions {
+  /** Period between passes. */
+  intervalMs?: number
+  /** A running run is stale after max(runStaleMinMs, its duration + runGraceMs). */
+  runStaleMinMs?: number
+  runGraceMs?: number
+  /** An agent not seen for this long is marked offline… */
+  agentOfflineAfterMs?: number
+  /** …and an offline agent not seen for this long is deleted (its runs stay). */
+  agentDeleteAfterMs?: number
+}
+
+export interface ReaperPassResult {
+  /** False when another replica held the reaper lock, so this pass did nothing. */
+  acted: boolean
+  runsErrored: number
+  currentRunsCleared: number
+  agentsMarkedOffline: number
+  agentsDeleted: number
+}
+
+const DEFAULTS: Required<ReaperOptions> = {
+  intervalMs: 30_000,
+  runStaleMinMs: 5 * 60_000,
+  runGraceMs: 2 * 60_000,
+  agentOfflineAfterMs: 5 * 60_000,
+  agentDeleteAfterMs: 60 * 60_000,
+}
+
+// pg_try_advisory_xact_lock key: any fixed number every replica agrees on ("lfre" in ASCII).
+export const REAPER_LOCK_KEY = 0x6c667265
+export const STALE_RUN_MESSAGE = 'the agent stopped reporting: no result arrived before the run deadline'
+
+/** The periodic reconcile pass over agents and runs; on PostgreSQL one replica acts at a time. */
+export class Reaper {
+  readonly #store: Store
+  readonly #metrics: Metrics
+  readonly #log: Logger
+  readonly #options: Required<ReaperOptions>
+  #timer: NodeJS.Timeout | undefined
+  #running: Promise<unknown> | undefined
+
+  constructor (deps: { store: Store, metrics: Metrics, log: Logger, options?: ReaperOptions | undefined }) {
+    this.#store = deps.store
+    this.#metrics = deps.metrics
+    this.#log = deps.log
+    const given = Object.fromEntries(Object.entries(deps.options ?? {}).filter(([, v]) => v !== undefined))
+    this.#options = { ...DEFAULTS, ...given }
+  }
+
+  start (): void {
+    this.#timer = setInterval(() => {
+      if (this.#running !== undefined) return // a slow pass is never overlapped by the next one
+      this.#running = this.runOnce()
+        .catch((err: unknown) => { this.#log.error({ err }, 'reaper pass failed') })
+        .finally(() => { this.#running = undefined })
+    }, this.#options.intervalMs)
+    this.#timer.unref()
+  }
+
+  async stop (): Promise<void> {
+    clearInterval(this.#timer)
+    this.#timer = undefined
+    await this.#running
+  }
+
+  /** One idempotent pass; safe to call at any time and from several replicas at once. */
+  async runOnce (now = Date.now()): Promise<ReaperPassResult> {
+    const result = await this.#store.transaction(async (_repos, trx) => {
+      if (this.#store.dialect === 'postgres') {
+        const lock = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${REAPER_LOCK_KEY}) as locked`
+          .execute(trx)
+        if (lock.rows[0]?.locked !== true) return undefined
+      }
+      return await this.#pass(trx, now)
+    })
+    if (result === undefined) {
+      return { acted: false, runsErrored: 0, currentRunsCleared: 0, agentsMarkedOffline: 0, agentsDeleted: 0 }
+    }
+    this.#metrics.reaperRunsErrored.inc(result.runsErrored)
+    this.#metrics.reaperAgentsMarkedOffline.inc(result.agentsMarkedOffline)
+    this.#metrics.reaperAgentsDeleted.inc(result.agentsDeleted)
+    if (result.runsErrored + result.agentsMarkedOffline + result.agentsDeleted > 0) this.#log.info(result, 'reaper pass')
+    return result
+  }
+
+  async #pass (trx: Kysely<Database>, now: number): Promise<ReaperPassResult> {
+    const o = this.#options
+    const errored = await trx.updateTable('runs')
+      .set({ status: 'error', error_message: STALE_RUN_MESSAGE, finished_at: now, reaped_at: now })
+      .where('status', '=', 'running')
+      .where('started_at', '<', now - o.runStaleMinMs)
+      .where((eb) => eb(eb('started_at', '+', eb('duration_s', '*', 1000)), '<', now - o.runGraceMs))
+      .executeTakeFirst()
+    const cleared = await trx.updateTable('agents')
+      .set({ current_run_id: null })
+      .where('current_run_id', 'is not', null)
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('runs').select('runs.id')
+        .whereRef('runs.id', '=', 'agents.current_run_id').where('runs.status', '=', 'running'))))
+      .executeTakeFirst()
+    const offline = await trx.updateTable('agents')
+      .set({ status: 'offline' })
+      .where('status', '!=', 'offline')
+      .where('last_seen_at', '<', now - o.agentOfflineAfterMs)
+      .executeTakeFirst()
+    const deleted = await trx.deleteFrom('agents')
+      .where('status', '=', 'offline')
+      .where('last_seen_at', '<', now - o.agentDeleteAfterMs)
+      .returning('name')
+      .execute()
+    if (deleted.length > 0) {
+      await trx.deleteFrom('agent_target_starts').where('agent_name', 'in', deleted.map((d) => d.name)).execute()
+    }
+    return {
+      acted: true,
+      runsErrored: Number(errored.numUpdatedRows),
+      currentRunsCleared: Number(cleared.numUpdatedRows),
+      agentsMarkedOffline: Number(offline.numUpdatedRows),
+      agentsDeleted: deleted.length,
+    }
+  }
+}

@@ -1,0 +1,99 @@
+import type { FastifyInstance } from 'fastify'
+import { openDatabase } from './db/database.js'
+import { Store } from './db/store.js'
+import { buildApp } from './app.js'
+import { Auth } from './http/auth.js'
+import { createMetrics } from './metrics.js'
+import { Reaper, type ReaperPassResult } from './reaper/reaper.js'
+import { resolveSettings, type ServerOptions } from './settings.js'
+import { loadOrCreateSecrets, type Secrets } from './secrets.js'
+import { findWebDist } from './http/web-static.js'
+import { createFleetController, type FleetController } from './fleet/index.js'
+import { SERVER_VERSION } from './version.js'
+
+export interface RunningServer {
+  /** Base URL clients use, e.g. http://127.0.0.1:3000. */
+  url: string
+  /** `user:password` for admin routes. */
+  adminAuth: string
+  /** Bearer token for agent routes (DASHBOARD_SECRET). */
+  agentToken: string
+  /** Secrets generated at this start; the CLI prints these once. */
+  generatedSecrets: Secrets['generated']
+  /** Which store is in use. */
+  database: 'sqlite' | 'postgres'
+  /** Runs one reaper pass now (tests and operators); periodic passes continue regardless. */
+  reapNow (): Promise<ReaperPassResult>
+  /** Stops the fleet controller and the reaper, drains HTTP and closes the database. */
+  close (): Promise<void>
+}
+
+function urlOf (host: string, port: number): string {
+  // A wildcard address is where we listen, not where clients (and spawned agents) connect.
+  const connectHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host
+  return `http://${connectHost.includes(':') ? `[${connectHost}]` : connectHost}:${port}`
+}
+
+/** Starts the control plane: migrations, HTTP API, dashboard, reaper and fleet controller. */
+export async function startServer (options: ServerOptions = {}): Promise<RunningServer> {
+  const settings = resolveSettings(options)
+  const secrets = loadOrCreateSecrets({
+    dataDir: settings.dataDir, adminBasicAuth: settings.adminBasicAuth, dashboardSecret: settings.dashboardSecret,
+  })
+  const store = new Store(await openDatabase(settings.database))
+  let fleet: FleetController | undefined
+  let app: FastifyInstance | undefined
+  try {
+    const metrics = createMetrics({
+      agentsByStatus: () => store.repos.agents.countByStatus(),
+      runsRunning: () => store.repos.runs.countRunning(),
+    })
+    app = await buildApp({
+      deps: {
+        store, metrics, auth: new Auth({ adminBasicAuth: secrets.adminBasicAuth, agentToken: secrets.dashboardSecret }),
+        dashboardRequireAuth: settings.dashboardRequireAuth, fleet: () => fleet, fleetScaler: settings.fleetScaler,
+      },
+      logLevel: settings.logLevel,
+      webDist: findWebDist(settings.env.WEB_DIST_DIR),
+      version: SERVER_VERSION,
+    })
+    await app.listen({ port: settings.port, host: settings.host })
+    const address = app.server.address()
+    const port = typeof address === 'object' && address !== null ? address.port : settings.port
+    const url = urlOf(settings.host, port)
+    const reaper = new Reaper({ store, metrics, log: app.log, options: settings.reaper })
+    reaper.start()
+    fleet = createFleetController({
+      scaler: settings.fleetScaler,
+      getDesiredCount: async () => (await store.repos.config.get()).k6DesiredAgentCount,
+      serverUrl: url,
+      agentToken: secrets.dashboardSecret,
+      env: settings.env,
+    })
+    await fleet.reconcileNow().catch((err: unknown) => { app?.log.error({ err }, 'first fleet reconcile failed') })
+    const running = app
+    let closing: Promise<void> | undefined
+    return {
+      url,
+      adminAuth: secrets.adminBasicAuth,
+      agentToken: secrets.dashboardSecret,
+      generatedSecrets: secrets.generated,
+      database: store.dialect,
+      reapNow: () => reaper.runOnce(),
+      close: () => {
+        closing ??= (async () => {
+          await fleet?.stop()
+          await reaper.stop()
+          await running.close()
+          await store.close()
+        })()
+        return closing
+      },
+    }
+  } catch (err) {
+    await fleet?.stop()
+    await app?.close()
+    await store.close()
+    throw err
+  }
+}

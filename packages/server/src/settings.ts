@@ -1,0 +1,123 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { parseEnv } from 'node:util'
+import type { FleetScalerKind } from './fleet/index.js'
+import type { ReaperOptions } from './reaper/reaper.js'
+import type { DatabaseLocation } from './db/database.js'
+import { SettingsInvalid } from './errors.js'
+
+/** Options of `startServer`; each overrides the environment setting of the same meaning. */
+export interface ServerOptions {
+  /** Default: process.env plus a `.env` file in the working directory (process.env wins). */
+  env?: Record<string, string | undefined>
+  port?: number
+  host?: string
+  dataDir?: string
+  databaseUrl?: string
+  /** `user:password`. */
+  adminBasicAuth?: string
+  /** The agents' bearer token. */
+  dashboardSecret?: string
+  reaper?: ReaperOptions
+  fleetScaler?: FleetScalerKind
+  /** pino level; tests pass 'silent'. */
+  logLevel?: string
+}
+
+export interface Settings {
+  env: Record<string, string | undefined>
+  port: number
+  host: string
+  dataDir: string
+  database: DatabaseLocation
+  adminBasicAuth: string | undefined
+  dashboardSecret: string | undefined
+  dashboardRequireAuth: boolean
+  fleetScaler: FleetScalerKind
+  reaper: ReaperOptions
+  logLevel: string
+}
+
+const SCALERS: readonly FleetScalerKind[] = ['process', 'compose', 'kubernetes', 'none']
+// Shorter bearer tokens are guessable; generated ones are 43 characters.
+const SECRET_MIN_CHARS = 8
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+/** process.env over the `.env` file of the working directory, which is optional. */
+export function defaultEnv (): Record<string, string | undefined> {
+  const file = resolve('.env')
+  const fromFile = existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {}
+  return { ...fromFile, ...process.env }
+}
+
+function nonEmpty (value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value
+}
+
+function parsePort (text: string): number {
+  const port = Number(text)
+  if (!/^\d+$/.test(text) || port > 65535) {
+    throw new SettingsInvalid({ setting: 'PORT', problem: `expected a port number 0-65535, got "${text}"` })
+  }
+  return port
+}
+
+function parseBool (name: string, text: string | undefined): boolean {
+  if (text === undefined) return false
+  const value = text.trim().toLowerCase()
+  if (['true', '1', 'yes'].includes(value)) return true
+  if (['false', '0', 'no', ''].includes(value)) return false
+  throw new SettingsInvalid({ setting: name, problem: `expected true or false, got "${text}"` })
+}
+
+function checkSecrets (admin: string | undefined, secret: string | undefined): void {
+  if (admin !== undefined) {
+    const colon = admin.indexOf(':')
+    if (colon <= 0 || colon === admin.length - 1) {
+      throw new SettingsInvalid({ setting: 'ADMIN_BASIC_AUTH', problem: 'expected "user:password" with both parts non-empty' })
+    }
+  }
+  if (secret !== undefined && secret.length < SECRET_MIN_CHARS) {
+    throw new SettingsInvalid({ setting: 'DASHBOARD_SECRET', problem: `expected at least ${SECRET_MIN_CHARS} characters` })
+  }
+}
+
+function databaseOf (url: string | undefined, dataDir: string): DatabaseLocation {
+  if (url === undefined) return { kind: 'sqlite', file: join(dataDir, 'loadfleet.db') }
+  if (/^postgres(ql)?:\/\//i.test(url)) return { kind: 'postgres', url }
+  throw new SettingsInvalid({
+    setting: 'DATABASE_URL',
+    problem: 'expected a postgres:// URL (unset it to use SQLite in DATA_DIR)',
+  })
+}
+
+/** Resolves every setting from options and environment; throws SettingsInvalid naming the bad one. */
+export function resolveSettings (options: ServerOptions = {}): Settings {
+  const env = options.env ?? defaultEnv()
+  const dataDir = resolve(options.dataDir ?? nonEmpty(env.DATA_DIR) ?? './data')
+  const scaler = options.fleetScaler ?? nonEmpty(env.FLEET_SCALER) ?? 'none'
+  if (!SCALERS.includes(scaler as FleetScalerKind)) {
+    throw new SettingsInvalid({ setting: 'FLEET_SCALER', problem: `expected one of ${SCALERS.join(', ')}, got "${scaler}"` })
+  }
+  const logLevel = options.logLevel ?? nonEmpty(env.LOG_LEVEL) ?? 'info'
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new SettingsInvalid({ setting: 'LOG_LEVEL', problem: `expected one of ${LOG_LEVELS.join(', ')}` })
+  }
+  const adminBasicAuth = options.adminBasicAuth ?? nonEmpty(env.ADMIN_BASIC_AUTH)
+  const dashboardSecret = options.dashboardSecret ?? nonEmpty(env.DASHBOARD_SECRET)
+  checkSecrets(adminBasicAuth, dashboardSecret)
+  const host = options.host ?? nonEmpty(env.HOST) ?? '127.0.0.1'
+  return {
+    env,
+    port: options.port ?? parsePort(nonEmpty(env.PORT) ?? '3000'),
+    host,
+    dataDir,
+    database: databaseOf(options.databaseUrl ?? nonEmpty(env.DATABASE_URL), dataDir),
+    adminBasicAuth,
+    dashboardSecret,
+    dashboardRequireAuth: parseBool('DASHBOARD_REQUIRE_AUTH', env.DASHBOARD_REQUIRE_AUTH),
+    fleetScaler: scaler as FleetScalerKind,
+    reaper: options.reaper ?? {},
+    logLevel,
+  }
+}
