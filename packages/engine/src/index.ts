@@ -1,1 +1,8 @@
-export {}
+export { runTest } from './run-test.js'
+export type { RunTestOptions } from './run-test.js'
+export type { RunProgress } from './progress/index.js'
+export { mergeHistograms, percentilesOfEncoded } from './metrics/index.js'
+export { createHttpClient } from './http/index.js'
+export type { HttpClient, HttpClientOptions, HttpRequestSpec, HttpResponse, HttpSample } from './http/index.js'
+export { evaluateThresholds, statsReferenced, compileThresholds } from './thresholds/index.js'
+export type { MetricSource, StatReference } from './thresholds/index.js'

@@ -1,0 +1,5 @@
+export { MetricsRegistry } from './registry.js'
+export type { HopSample, SampleOrigin } from './registry.js'
+export { Trend, initHistograms, buildHistogram, HIGHEST_TRACKABLE_US } from './trend.js'
+export { mergeHistograms, percentilesOfEncoded } from './merge.js'
+export { splitSelector } from './submetrics.js'

@@ -1,0 +1,156 @@
+import { formatMetricSelector, parseMetricSelector } from '@loadfleet/core'
+import type { MetricSummary, RunResult, TestSpec, ThresholdVerdict } from '@loadfleet/core'
+import { createHttpClient } from './http/index.js'
+import { compileThresholds, evaluateThresholds, statsReferenced } from './thresholds/index.js'
+import type { CompiledThreshold, MetricSource } from './thresholds/index.js'
+import { MetricsRegistry, initHistograms } from './metrics/index.js'
+import { RunContext, plannedTestMs, runScenario } from './executors/index.js'
+import { prepareSteps } from './vu/steps.js'
+import type { VuShared } from './vu/vu.js'
+import { ProgressMeter } from './progress/index.js'
+import type { RunProgress } from './progress/index.js'
+
+/** Options of `runTest`. */
+export interface RunTestOptions {
+  /** Aborting it stops the test at once (running iterations are interrupted); the result has `abortedBy: 'signal'`. */
+  signal?: AbortSignal
+  /** Called every `progressIntervalMs` while the test runs. */
+  onProgress?: (progress: RunProgress) => void
+  progressIntervalMs?: number
+}
+
+/** k6 evaluates thresholds for abortOnFail once a second. */
+const THRESHOLD_EVAL_MS = 1000
+const DEFAULT_PROGRESS_MS = 1000
+
+/**
+ * Runs a load test with the built-in engine and returns its result. Never rejects: a test that cannot run comes
+ * back with outcome `error` and its reason.
+ */
+export async function runTest (spec: TestSpec, options: RunTestOptions = {}): Promise<RunResult> {
+  const startedAt = Date.now()
+  let metrics: MetricsRegistry | undefined
+  try {
+    await initHistograms()
+    const selectors = statsReferenced(spec.thresholds)
+      .filter((ref) => Object.keys(ref.tags).length > 0)
+      .map((ref) => formatMetricSelector(ref))
+    metrics = new MetricsRegistry(selectors)
+    return await execute(spec, metrics, startedAt, options)
+  } catch (err) {
+    const finishedAt = Date.now()
+    return {
+      engine: 'loadfleet', outcome: 'error', startedAt, finishedAt, durationMs: finishedAt - startedAt,
+      metrics: {}, thresholds: [], statusCodes: {}, errorKinds: {},
+      errorMessage: err instanceof Error ? err.message : String(err),
+    }
+  } finally {
+    metrics?.destroy()
+  }
+}
+
+async function execute (spec: TestSpec, metrics: MetricsRegistry, startedAt: number, options: RunTestOptions):
+Promise<RunResult> {
+  const shared = new Map(spec.scenarios.map((s) => [s.name, sharedFor(spec, metrics, s.name)]))
+  const compiled = compileThresholds(spec.thresholds)
+  const ctx = new RunContext(metrics)
+  let abortedBy: RunResult['abortedBy']
+  const stop = (by: NonNullable<RunResult['abortedBy']>): void => {
+    abortedBy ??= by
+    ctx.stop()
+  }
+  const onSignal = (): void => stop('signal')
+  if (options.signal?.aborted === true) onSignal()
+  options.signal?.addEventListener('abort', onSignal)
+  const monitor = startMonitor({ ctx, spec, compiled, options, onThresholdAbort: () => stop('threshold') })
+  try {
+    await Promise.all(spec.scenarios.map(async (s) => runScenario(ctx, s, shared.get(s.name) as VuShared)))
+  } finally {
+    monitor.stop()
+    options.signal?.removeEventListener('abort', onSignal)
+    ctx.stop()
+  }
+  const durationMs = ctx.elapsedMs()
+  const thresholds = evaluateThresholds(compiled, sourceOf(metrics, durationMs))
+  const result: RunResult = {
+    engine: 'loadfleet',
+    outcome: thresholds.every((t) => t.ok) ? 'passed' : 'failed',
+    startedAt,
+    finishedAt: startedAt + Math.round(durationMs),
+    durationMs,
+    metrics: withVerdicts(metrics.summaries(spec.summaryTrendStats, durationMs), thresholds),
+    thresholds,
+    statusCodes: metrics.statusCodes(),
+    errorKinds: metrics.errorKinds(),
+    histograms: metrics.histograms(),
+  }
+  if (abortedBy !== undefined) result.abortedBy = abortedBy
+  return result
+}
+
+function sharedFor (spec: TestSpec, metrics: MetricsRegistry, scenario: string): VuShared {
+  const clientOptions = { insecureSkipTLSVerify: spec.insecureSkipTLSVerify, userAgent: spec.userAgent }
+  return {
+    metrics,
+    steps: prepareSteps(spec.requests, { scenario, maxRedirects: spec.maxRedirects }),
+    sleepMs: spec.sleepMs,
+    createClient: (onSample) => createHttpClient({ ...clientOptions, onSample }),
+  }
+}
+
+/** The registry as thresholds read it. */
+function sourceOf (metrics: MetricsRegistry, durationMs: number): MetricSource {
+  return {
+    stat: (metric, tags, stat) => metrics.statValue(formatMetricSelector({ metric, tags }), stat, durationMs),
+  }
+}
+
+/** Puts each verdict on its metric's summary, as k6's `handleSummary` data does (`ok: true` = passed). */
+function withVerdicts (summaries: Record<string, MetricSummary>, verdicts: readonly ThresholdVerdict[]):
+Record<string, MetricSummary> {
+  for (const v of verdicts) {
+    const selector = parseMetricSelector(v.metric).value
+    const summary = summaries[selector === undefined ? v.metric : formatMetricSelector(selector)]
+    if (summary === undefined) continue
+    summary.thresholds ??= {}
+    summary.thresholds[v.expression] = { ok: v.ok }
+  }
+  return summaries
+}
+
+interface MonitorOptions {
+  ctx: RunContext
+  spec: TestSpec
+  compiled: CompiledThreshold[]
+  options: RunTestOptions
+  onThresholdAbort: () => void
+}
+
+/** Timers that sample the VU gauges, report progress and evaluate abortOnFail thresholds while the test runs. */
+function startMonitor ({ ctx, spec, compiled, options, onThresholdAbort }: MonitorOptions): { stop: () => void } {
+  const { metrics } = ctx
+  const meter = new ProgressMeter(ctx, plannedTestMs(spec.scenarios))
+  const abortable = compiled.filter((c) => c.spec.abortOnFail)
+  const sampleVus = (): void => metrics.sampleVus(ctx.active, ctx.allocated)
+  // VUs are created right after the start; the first gauge sample waits for them.
+  const first = setTimeout(sampleVus, 0)
+  const evalTimer = setInterval(() => {
+    sampleVus()
+    const elapsedMs = ctx.elapsedMs()
+    const due = abortable.filter((c) => elapsedMs >= c.spec.delayAbortEvalMs)
+    if (due.length === 0) return
+    const verdicts = evaluateThresholds(due, sourceOf(metrics, elapsedMs))
+    if (verdicts.some((v) => !v.ok)) onThresholdAbort()
+  }, THRESHOLD_EVAL_MS)
+  const onProgress = options.onProgress
+  const progressTimer = onProgress === undefined
+    ? undefined
+    : setInterval(() => onProgress(meter.snapshot()), options.progressIntervalMs ?? DEFAULT_PROGRESS_MS)
+  return {
+    stop: () => {
+      clearTimeout(first)
+      clearInterval(evalTimer)
+      clearInterval(progressTimer)
+    },
+  }
+}

@@ -1,0 +1,99 @@
+import type { HttpClient, HttpSample } from '../http/types.js'
+import type { MetricsRegistry } from '../metrics/index.js'
+import { isExpected } from './steps.js'
+import type { PreparedStep } from './steps.js'
+
+/** What every VU of a scenario shares. */
+export interface VuShared {
+  metrics: MetricsRegistry
+  steps: readonly PreparedStep[]
+  sleepMs: number
+  createClient: (onSample: (s: HttpSample) => void) => HttpClient
+}
+
+/**
+ * A virtual user: one HTTP client (so its own keep-alive connections, as in k6) and the iteration loop body.
+ * Once interrupted a VU is finished: its client is closed and whatever it was doing is dropped, not recorded.
+ */
+export class Vu {
+  readonly #shared: VuShared
+  readonly #client: HttpClient
+  /** Hops of the request in flight; recorded when it resolves, because only then is the final hop known. */
+  readonly #hops: HttpSample[] = []
+  #interrupted = false
+  #busy = false
+  #sleepTimer: NodeJS.Timeout | undefined
+  #wake: (() => void) | undefined
+
+  constructor (shared: VuShared) {
+    this.#shared = shared
+    this.#client = shared.createClient((s) => {
+      if (!this.#interrupted) this.#hops.push(s)
+    })
+  }
+
+  /** True while an iteration runs. */
+  get busy (): boolean {
+    return this.#busy
+  }
+
+  get interrupted (): boolean {
+    return this.#interrupted
+  }
+
+  /** Runs one iteration: every step in order, then the think time. Resolves true when it completed. */
+  async iterate (): Promise<boolean> {
+    if (this.#interrupted) return false
+    this.#busy = true
+    const startedAt = performance.now()
+    const { steps, metrics, sleepMs } = this.#shared
+    try {
+      for (const step of steps) {
+        this.#hops.length = 0
+        const response = await this.#client.request(step.request)
+        if (this.#interrupted) return false
+        this.#recordStep(step, response.status, response.errorKind === null)
+      }
+      if (sleepMs > 0) {
+        await this.#sleep(sleepMs)
+        if (this.#interrupted) return false
+      }
+      metrics.recordIteration((performance.now() - startedAt) * 1000)
+      return true
+    } finally {
+      this.#busy = false
+    }
+  }
+
+  #recordStep (step: PreparedStep, finalStatus: number, transportOk: boolean): void {
+    const { metrics } = this.#shared
+    const hops = this.#hops
+    const last = hops.length - 1
+    for (let i = 0; i <= last; i++) {
+      const hop = hops[i]
+      if (hop === undefined) continue
+      // A followed redirect is not the step's answer: only the final hop is judged against expect.status.
+      const expected = i === last ? isExpected(step, hop.status) && hop.errorKind === null : hop.errorKind === null
+      metrics.recordHttp(hop, expected, step.origin)
+    }
+    if (step.isCheck) metrics.recordCheck(transportOk && isExpected(step, finalStatus))
+    hops.length = 0
+  }
+
+  #sleep (ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.#wake = resolve
+      this.#sleepTimer = setTimeout(resolve, ms)
+    })
+  }
+
+  /** Stops the VU now: the iteration in flight is abandoned and not counted, the connections are closed. */
+  interrupt (): void {
+    if (this.#interrupted) return
+    this.#interrupted = true
+    this.#hops.length = 0
+    clearTimeout(this.#sleepTimer)
+    this.#wake?.()
+    this.#client.close()
+  }
+}
