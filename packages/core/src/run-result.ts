@@ -55,6 +55,15 @@ export interface RunResult {
   errorMessage?: string
   /** Compressed HdrHistograms (base64, µs) keyed by metric name, so results merge exactly. */
   histograms?: Record<string, string>
+  /** Per-check counts (one check per request step: its expected status), as k6 lists them in `root_group`. */
+  checks?: CheckResult[]
+}
+
+/** How often one named check passed and failed. */
+export interface CheckResult {
+  name: string
+  passes: number
+  fails: number
 }
 
 /** The per-run figures the control plane stores and charts (names as in the operations guide). */
