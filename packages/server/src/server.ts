@@ -20,6 +20,8 @@ export interface RunningServer {
   agentToken: string
   /** Secrets generated at this start; the CLI prints these once. */
   generatedSecrets: Secrets['generated']
+  /** Where secrets.json and (for SQLite) the database live. */
+  dataDir: string
   /** Which store is in use. */
   database: 'sqlite' | 'postgres'
   /** Runs one reaper pass now (tests and operators); periodic passes continue regardless. */
@@ -78,6 +80,7 @@ export async function startServer (options: ServerOptions = {}): Promise<Running
       adminAuth: secrets.adminBasicAuth,
       agentToken: secrets.dashboardSecret,
       generatedSecrets: secrets.generated,
+      dataDir: settings.dataDir,
       database: store.dialect,
       reapNow: () => reaper.runOnce(),
       close: () => {
