@@ -6,7 +6,7 @@ import { errorText } from './logger.js'
 /** The engine entry points the agent uses; loaded on first run so an idle agent stays small. */
 interface EngineModule {
   runTest: (spec: TestSpec, options: { signal?: AbortSignal }) => Promise<RunResult>
-  runWithK6: (spec: TestSpec, options: { k6Binary: string, tmpDir: string, signal?: AbortSignal }) => Promise<RunResult>
+  runWithK6?: (spec: TestSpec, options: { k6Binary: string, tmpDir: string, signal?: AbortSignal }) => Promise<RunResult>
 }
 
 export interface ExecuteOptions {
@@ -30,7 +30,9 @@ export async function executeRun (options: ExecuteOptions): Promise<{ finish: Ru
     engine ??= import('@loadfleet/engine') as unknown as Promise<EngineModule>
     const { runTest, runWithK6 } = await engine
     const { spec, signal, k6Binary, tmpDir } = options
-    const result = k6Binary !== undefined && engineFor(k6Binary) === 'k6'
+    // An engine build without k6 support falls back to the built-in engine rather than failing every run.
+    const useK6 = k6Binary !== undefined && engineFor(k6Binary) === 'k6' && typeof runWithK6 === 'function'
+    const result = useK6
       ? await runWithK6(spec, { k6Binary, tmpDir, signal })
       : await runTest(spec, { signal })
     return { finish: finishOf(result), result }
