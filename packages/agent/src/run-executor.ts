@@ -3,10 +3,12 @@ import type { RunFinish } from '@loadfleet/api'
 import { runMetricsOf, type RunMetrics, type RunResult, type TestSpec } from '@loadfleet/core'
 import { errorText } from './logger.js'
 
+interface K6Options { k6Binary: string, tmpDir: string, signal?: AbortSignal }
+
 /** The engine entry points the agent uses; loaded on first run so an idle agent stays small. */
 interface EngineModule {
   runTest: (spec: TestSpec, options: { signal?: AbortSignal }) => Promise<RunResult>
-  runWithK6?: (spec: TestSpec, options: { k6Binary: string, tmpDir: string, signal?: AbortSignal }) => Promise<RunResult>
+  runWithK6?: (spec: TestSpec, options: K6Options) => Promise<RunResult>
 }
 
 export interface ExecuteOptions {
