@@ -1,0 +1,3 @@
+export { renderTextSummary, type TextSummaryOptions } from './render-text-summary.js'
+export { describeScenarios, goDuration } from './describe-scenarios.js'
+export { formatTimeMs, formatBytes, formatPercent, formatPerSecond } from './format-values.js'
