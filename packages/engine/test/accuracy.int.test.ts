@@ -1,0 +1,99 @@
+import { fork } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
+import { fileURLToPath } from 'node:url'
+import { setPriority } from 'node:os'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { runTest } from '@loadfleet/engine'
+import { perVu, step, testSpec } from './helpers/spec.js'
+
+interface ServerStats {
+  durationsUs: number[]
+  statuses: Record<string, number>
+  bytesRead: number
+  bytesWritten: number
+  requests: number
+}
+
+const SERVER = fileURLToPath(new URL('./helpers/latency-server.mjs', import.meta.url))
+let child: ChildProcess | undefined
+
+/**
+ * Raises this process's and the target's scheduling priority when allowed (root): on a 2-core machine shared with
+ * other work, a waiting process can take a few hundred µs to be scheduled, which is the machine's noise, not the
+ * engine's. Without the privilege the test still runs, at normal priority.
+ */
+function raisePriority (pid = 0, niceness = -15): void {
+  try {
+    setPriority(pid, niceness)
+  } catch {
+    // not permitted: keep the default priority
+  }
+}
+
+beforeAll(() => raisePriority())
+afterAll(() => raisePriority(0, 0))
+
+afterEach(() => {
+  child?.kill()
+  child = undefined
+})
+
+async function startServer (): Promise<string> {
+  child = fork(SERVER, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  raisePriority(child.pid)
+  const [msg] = await once(child, 'message') as [{ port: number }]
+  return `http://127.0.0.1:${msg.port}`
+}
+
+async function serverStats (): Promise<ServerStats> {
+  child?.send('stats')
+  const [msg] = await once(child as ChildProcess, 'message') as [ServerStats]
+  return msg
+}
+
+/** The exact percentile as HdrHistogram defines it: the smallest sample with at least p % of samples at or below. */
+function exactPercentileMs (sortedUs: readonly number[], p: number): number {
+  const rank = Math.max(1, Math.ceil((p / 100) * sortedUs.length))
+  return (sortedUs[rank - 1] ?? 0) / 1000
+}
+
+describe('accuracy against a deterministic latency pattern', () => {
+  it.each([
+    { vus: 20, iterations: 50, sleepMs: 50 },
+    { vus: 100, iterations: 10, sleepMs: 300 },
+  ])('p50/p95/p99 within max(0.5 ms, 2 %) at $vus VUs; error rate and bytes exact', async ({ vus, iterations, sleepMs }) => {
+    const url = await startServer()
+    // One single-VU scenario per VU, their starts spread over one iteration's length: the VUs run concurrently but
+    // not in lockstep, so the figures measure the engine rather than a 100-request burst queueing on 2 shared cores.
+    const scenarios = Array.from({ length: vus }, (_, i) =>
+      perVu(1, iterations, { name: `vu${i}`, startTimeMs: Math.round((i * (sleepMs + 15)) / vus) }))
+    const result = await runTest(testSpec({
+      scenarios,
+      requests: [step(`${url}/item?q=accuracy`, { method: 'POST', body: '{"q":"shoes"}',
+        headers: { 'content-type': 'application/json' } })],
+      sleepMs,
+    }))
+    const stats = await serverStats()
+    const total = vus * iterations
+    expect(stats.requests).toBe(total)
+    const sorted = [...stats.durationsUs].sort((a, b) => a - b)
+    const d = result.metrics.http_req_duration?.values ?? {}
+    const report: string[] = []
+    const checks: Array<[string, number, number]> = []
+    for (const [stat, p] of [['med', 50], ['p(95)', 95], ['p(99)', 99]] as const) {
+      const truth = exactPercentileMs(sorted, p)
+      const got = d[stat] ?? Number.NaN
+      report.push(`${stat}: engine ${got.toFixed(3)} ms, server ${truth.toFixed(3)} ms, diff ${(got - truth).toFixed(3)}`)
+      checks.push([stat, Math.abs(got - truth), Math.max(0.5, 0.02 * truth)])
+    }
+    console.log(`accuracy at ${vus} VUs (${total} requests): ${report.join('; ')}`)
+    for (const [stat, diff, bound] of checks) expect(diff, stat).toBeLessThanOrEqual(bound)
+    expect(result.metrics.http_reqs?.values.count).toBe(total)
+    expect(result.metrics.http_req_failed?.values.rate).toBe(stats.statuses['500'] as number / total)
+    expect(result.metrics.http_req_failed?.values.rate).toBe(0.05)
+    expect(result.statusCodes).toEqual(stats.statuses)
+    expect(result.metrics.data_sent?.values.count).toBe(stats.bytesRead)
+    expect(result.metrics.data_received?.values.count).toBe(stats.bytesWritten)
+  })
+})
