@@ -163,6 +163,42 @@ describe('keep-alive and byte counts', () => {
   })
 })
 
+describe('concurrency and timing', () => {
+  it('opens a second connection for a concurrent request and keeps only one', async () => {
+    const server = await rawServer((socket) => setTimeout(() => socket.write(OK), 30))
+    newClient()
+    const both = await Promise.all([client.request(spec(server.url)), client.request(spec(server.url))])
+    expect(both.map((r) => r.status)).toEqual([200, 200])
+    expect(server.connections).toBe(2)
+    expect((await client.request(spec(server.url))).status).toBe(200)
+    expect(server.connections).toBe(2)
+    await server.close()
+  })
+
+  it('applies a short timeout right after a request with a long one on the same connection', async () => {
+    const server = await rawServer((socket, _head, i) => { if (i === 0) socket.write(OK) })
+    newClient()
+    expect((await client.request(spec(server.url, { timeoutMs: 60_000 }))).status).toBe(200)
+    const started = performance.now()
+    expect((await client.request(spec(server.url, { timeoutMs: 200 }))).errorKind).toBe('timeout')
+    expect(performance.now() - started).toBeLessThan(2_000)
+    await server.close()
+  })
+
+  it('reports the sample before the request resolves, with ordered non-negative phases', async () => {
+    const server = await rawServer((socket) => socket.write(OK))
+    newClient()
+    const pending = client.request(spec(server.url))
+    expect(samples).toHaveLength(0)
+    const res = await pending
+    expect(samples[0]).toBe(res.sample)
+    for (const key of ['blockedUs', 'connectingUs', 'sendingUs', 'waitingUs', 'receivingUs'] as const) {
+      expect(res.sample[key]).toBeGreaterThanOrEqual(0)
+    }
+    await server.close()
+  })
+})
+
 describe('reconnects', () => {
   it('resends an idempotent request once when a reused connection was closed without a response', async () => {
     const server = await rawServer((socket, _head, i) => {

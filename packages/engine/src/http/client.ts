@@ -40,13 +40,14 @@ export function createHttpClient (options: HttpClientOptions): HttpClient {
 
 class LeanHttpClient implements HttpClient {
   readonly #options: HttpClientOptions
-  /** At most one idle connection per origin (`protocol//host:port`). */
-  readonly #idle = new Map<string, Connection>()
-  readonly #all = new Set<Connection>()
+  /** The connection kept alive per origin (`protocol//host:port`). */
+  readonly #kept = new Map<string, Connection>()
+  /** Opened because the kept one was busy (concurrent requests to one origin); closed after their exchange. */
+  readonly #extra = new Set<Connection>()
   #closed = false
   readonly #onGone = (conn: Connection): void => {
-    this.#all.delete(conn)
-    for (const [key, idle] of this.#idle) if (idle === conn) this.#idle.delete(key)
+    if (this.#kept.get(conn.key) === conn) this.#kept.delete(conn.key)
+    this.#extra.delete(conn)
   }
 
   constructor (options: HttpClientOptions) {
@@ -76,9 +77,9 @@ class LeanHttpClient implements HttpClient {
 
   close (): void {
     this.#closed = true
-    for (const conn of this.#all) conn.destroy()
-    this.#all.clear()
-    this.#idle.clear()
+    for (const conn of [...this.#kept.values(), ...this.#extra]) conn.destroy()
+    this.#kept.clear()
+    this.#extra.clear()
   }
 
   #wireOf (spec: HttpRequestSpec): WireRequest {
@@ -93,12 +94,12 @@ class LeanHttpClient implements HttpClient {
   /** One exchange, resent once on a fresh connection when a reused one turned out to be closed. */
   async #hop (hop: Hop, deadlineMs: number): Promise<{ sample: HttpSample, errorMessage: string | null,
     location: string | null }> {
-    const sample = newSample(hop.url.href)
-    if (hop.wire.error !== null) {
+    const { wire } = hop
+    const sample = newSample(wire.href)
+    if (wire.error !== null) {
       sample.errorKind = 'other'
-      return { sample, errorMessage: hop.wire.error, location: null }
+      return { sample, errorMessage: wire.error, location: null }
     }
-    const key = hop.url.origin
     for (let attempt = 0; ; attempt++) {
       const startMs = performance.now()
       const remainingMs = deadlineMs - startMs
@@ -106,28 +107,24 @@ class LeanHttpClient implements HttpClient {
         sample.errorKind = this.#closed ? 'other' : 'timeout'
         return { sample, errorMessage: this.#closed ? 'client closed' : 'request timed out', location: null }
       }
-      const conn = this.#take(key, hop.url)
-      const outcome = await conn.exchange(hop.wire, sample, Math.ceil(remainingMs), startMs * 1000)
+      const conn = this.#take(wire.origin, hop.url)
+      const outcome = await conn.exchange(wire, sample, Math.ceil(remainingMs), startMs * 1000)
+      if (this.#extra.size > 0 && this.#extra.delete(conn)) conn.destroy()
       if (outcome.retryable && attempt === 0) {
         sample.errorKind = null
         continue
       }
-      // A second connection to the same origin (concurrent requests) is closed rather than kept idle.
-      if (conn.alive && !this.#closed && !this.#idle.has(key)) this.#idle.set(key, conn)
-      else if (conn.alive) conn.destroy()
       return { sample, errorMessage: outcome.errorMessage, location: outcome.location }
     }
   }
 
   #take (key: string, url: URL): Connection {
-    const idle = this.#idle.get(key)
-    if (idle !== undefined) {
-      this.#idle.delete(key)
-      if (idle.alive) return idle
-    }
+    const kept = this.#kept.get(key)
+    if (kept !== undefined && kept.alive && !kept.busy) return kept
     const { insecureSkipTLSVerify } = this.#options
-    const conn = new Connection({ url, insecureSkipTLSVerify, onGone: this.#onGone })
-    this.#all.add(conn)
+    const conn = new Connection({ key, url, insecureSkipTLSVerify, onGone: this.#onGone })
+    if (kept === undefined || !kept.alive) this.#kept.set(key, conn)
+    else this.#extra.add(conn)
     return conn
   }
 

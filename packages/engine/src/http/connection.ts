@@ -18,6 +18,8 @@ const P_TLS = 1
 const P_OPEN = 2
 
 export interface ConnectionOptions {
+  /** The owner's key for this connection's origin. */
+  key: string
   url: URL
   insecureSkipTLSVerify: boolean
   /** Told when the socket is gone, so the owner stops offering it for reuse. */
@@ -41,6 +43,7 @@ export class Connection {
   /** Completed exchanges; a reused socket may have been closed by the server while idle. */
   served = 0
   alive = true
+  readonly key: string
   readonly #socket: net.Socket
   readonly #parser = new ResponseParser()
   readonly #onGone: (conn: Connection) => void
@@ -48,7 +51,11 @@ export class Connection {
   #wire: WireRequest | null = null
   #sample: HttpSample | null = null
   #resolve: ((outcome: ExchangeOutcome) => void) | null = null
+  /** Lazily re-armed (as autocannon's retimer): one timer fire per timeout period, not a timer per request. */
   #timer: NodeJS.Timeout | null = null
+  #timerAtMs = 0
+  #deadlineMs = 0
+  #timeoutMs = 0
   #hopStartUs = 0
   #writeStartUs = 0
   #sentUs = 0
@@ -59,9 +66,18 @@ export class Connection {
     if (this.#sentUs === 0) this.#sentUs = nowUs()
   }
 
+  readonly #onTimer = (): void => {
+    this.#timer = null
+    if (this.#sample === null) return
+    const leftMs = this.#deadlineMs - performance.now()
+    if (leftMs > 0) this.#arm(leftMs)
+    else this.#timedOut()
+  }
+
   constructor (options: ConnectionOptions) {
     const { url } = options
     this.#onGone = options.onGone
+    this.key = options.key
     this.#hopStartUs = nowUs()
     const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
     const secure = url.protocol === 'https:'
@@ -107,16 +123,32 @@ export class Connection {
     this.#sentUs = 0
     this.#firstByteUs = 0
     if (this.#phase === P_OPEN) this.#hopStartUs = hopStartUs
-    this.#timer = setTimeout(() => { this.#timedOut(timeoutMs) }, timeoutMs)
+    this.#deadlineMs = performance.now() + timeoutMs
+    this.#timeoutMs = timeoutMs
+    if (this.#timer === null || this.#timerAtMs > this.#deadlineMs) this.#arm(timeoutMs)
     const promise = new Promise<ExchangeOutcome>((resolve) => { this.#resolve = resolve })
     if (this.#phase === P_OPEN) this.#send()
     return promise
   }
 
+  /** Whether an exchange is in flight. */
+  get busy (): boolean {
+    return this.#sample !== null
+  }
+
   /** Closes the socket; an exchange in flight ends as a reset. */
   destroy (): void {
     this.alive = false
+    if (this.#timer !== null) clearTimeout(this.#timer)
+    this.#timer = null
     this.#socket.destroy()
+  }
+
+  #arm (ms: number): void {
+    if (this.#timer !== null) clearTimeout(this.#timer)
+    this.#timerAtMs = performance.now() + ms
+    // Unref: the socket keeps the process alive while it matters; a leftover timer must not.
+    this.#timer = setTimeout(this.#onTimer, Math.ceil(ms)).unref()
   }
 
   #opened (): void {
@@ -204,8 +236,6 @@ export class Connection {
 
   #settle (outcome: ExchangeOutcome): void {
     const resolve = this.#resolve
-    if (this.#timer !== null) clearTimeout(this.#timer)
-    this.#timer = null
     this.#resolve = null
     this.#sample = null
     this.#wire = null
@@ -213,8 +243,8 @@ export class Connection {
     resolve?.(outcome)
   }
 
-  #timedOut (timeoutMs: number): void {
-    this.#fail('timeout', `request timed out after ${timeoutMs} ms`, false)
+  #timedOut (): void {
+    this.#fail('timeout', `request timed out after ${this.#timeoutMs} ms`, false)
     this.destroy()
   }
 

@@ -21,6 +21,9 @@ export interface WireRequest {
   idempotent: boolean
   /** Set when the head cannot be serialised (bad method or header); nothing is sent. */
   error: string | null
+  /** Connection key, `protocol//host:port`. */
+  origin: string
+  href: string
 }
 
 export interface WireRequestInput {
@@ -34,15 +37,14 @@ export interface WireRequestInput {
 export function wireRequestOf (input: WireRequestInput, userAgent: string): WireRequest {
   const { method, url, headers } = input
   const body = input.body !== undefined && input.body.byteLength > 0 ? input.body : null
-  const isHead = method === 'HEAD'
-  const idempotent = IDEMPOTENT.has(method)
-  if (!TOKEN.test(method)) return failed(`invalid HTTP method "${method}"`, isHead, idempotent)
+  const base = { isHead: method === 'HEAD', idempotent: IDEMPOTENT.has(method), origin: url.origin, href: url.href }
+  if (!TOKEN.test(method)) return failed(`invalid HTTP method "${method}"`, base)
   const path = (url.pathname === '' ? '/' : url.pathname) + url.search
   let head = `${method} ${path} HTTP/1.1\r\nhost: ${headers['host'] ?? url.host}\r\n`
   for (const name in headers) {
     const value = headers[name] ?? ''
-    if (!TOKEN.test(name)) return failed(`invalid header name "${name}"`, isHead, idempotent)
-    if (UNSAFE_VALUE.test(value)) return failed(`header "${name}" contains CR, LF or NUL`, isHead, idempotent)
+    if (!TOKEN.test(name)) return failed(`invalid header name "${name}"`, base)
+    if (UNSAFE_VALUE.test(value)) return failed(`header "${name}" contains CR, LF or NUL`, base)
     if (!FRAMING_HEADERS.has(name)) head += `${name}: ${value}\r\n`
   }
   head += `user-agent: ${headers['user-agent'] ?? userAgent}\r\n`
@@ -50,14 +52,14 @@ export function wireRequestOf (input: WireRequestInput, userAgent: string): Wire
   head += `connection: ${headers['connection'] === 'close' ? 'close' : 'keep-alive'}\r\n\r\n`
   const headBytes = Buffer.from(head, 'latin1')
   const bytes = headBytes.length + (body?.byteLength ?? 0)
-  if (body === null) return { head: headBytes, body: null, bytes, isHead, idempotent, error: null }
+  if (body === null) return { ...base, head: headBytes, body: null, bytes, error: null }
   if (body.byteLength <= COALESCE_BODY_BYTES) {
-    return { head: Buffer.concat([headBytes, body]), body: null, bytes, isHead, idempotent, error: null }
+    return { ...base, head: Buffer.concat([headBytes, body]), body: null, bytes, error: null }
   }
   const bodyBytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength)
-  return { head: headBytes, body: bodyBytes, bytes, isHead, idempotent, error: null }
+  return { ...base, head: headBytes, body: bodyBytes, bytes, error: null }
 }
 
-function failed (error: string, isHead: boolean, idempotent: boolean): WireRequest {
-  return { head: Buffer.alloc(0), body: null, bytes: 0, isHead, idempotent, error }
+function failed (error: string, base: Pick<WireRequest, 'isHead' | 'idempotent' | 'origin' | 'href'>): WireRequest {
+  return { ...base, head: Buffer.alloc(0), body: null, bytes: 0, error }
 }

@@ -1,0 +1,85 @@
+// Engine benchmark (not a test): Loadfleet beside autocannon, wrk and k6 against one local target.
+// Env: BENCH_SECONDS (default 10), BENCH_MEMORY_SECONDS (default 20), BENCH_MEMORY_VUS (default "1000,10000"),
+// BENCH_SKIP_MEMORY=1, K6_BINARY. Writes bench/results/engine.{md,json}.
+import { readFileSync } from 'node:fs'
+import os from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { canMeasure } from './measure.js'
+import { machine, printTable, writeResults } from './report.js'
+import { startTarget } from './target.js'
+import { k6Binary, runAutocannon, runK6, runLoadfleet, runWrk, wrkVersion } from './tools.js'
+
+const HERE = dirname(fileURLToPath(import.meta.url))
+const RESULTS = join(HERE, '..', 'results')
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
+const MEMORY_SECONDS = Number(process.env.BENCH_MEMORY_SECONDS ?? 20)
+const MEMORY_VUS = (process.env.BENCH_MEMORY_VUS ?? '1000,10000').split(',').map(Number)
+/** Loadfleet runners measured: the client alone, and the whole engine (runTest) as `loadfleet run` uses it. */
+const LOADFLEET_RUNNERS = ['client', 'engine']
+
+const loadavg = () => os.loadavg().map((n) => Math.round(n * 100) / 100)
+
+async function throughputCase (url, tools) {
+  const load = { vus: 10, sleepMs: 0, durationMs: SECONDS * 1000 }
+  const rows = []
+  for (const runner of LOADFLEET_RUNNERS) rows.push(await runLoadfleet(url, load, runner))
+  rows.push(await runAutocannon(url, load))
+  if (tools.wrk) rows.push(await runWrk(url, load))
+  if (tools.k6) rows.push(await runK6(tools.k6.bin, url, load))
+  return { title: `10 VUs, no sleep, ${SECONDS} s`, load, rows }
+}
+
+async function memoryCase (url, tools) {
+  const rows = []
+  for (const vus of MEMORY_VUS) {
+    const load = { vus, sleepMs: 1000, durationMs: MEMORY_SECONDS * 1000 }
+    for (const runner of LOADFLEET_RUNNERS) rows.push(await runLoadfleet(url, load, runner))
+    if (vus <= 1000) rows.push(await runAutocannon(url, load))
+    if (tools.k6) rows.push(await runK6(tools.k6.bin, url, load))
+  }
+  return { title: `Memory: VUs doing one GET then sleeping 1 s, for ${MEMORY_SECONDS} s`, rows }
+}
+
+async function main () {
+  if (!canMeasure()) throw new Error('/usr/bin/time not found: apt-get install -y time')
+  const notes = []
+  const wrk = wrkVersion()
+  const k6 = k6Binary()
+  if (wrk === null) { console.log('wrk: not found (apt-get install -y wrk)'); notes.push('wrk: not found') }
+  if (k6 === null) { console.log('k6: not found (set K6_BINARY)'); notes.push('k6: not found (set K6_BINARY)') }
+  const autocannon = JSON.parse(readFileSync(join(HERE, '..', '..', 'node_modules', 'autocannon', 'package.json'))).version
+  const target = await startTarget()
+  console.log(`target: ${target.kind} at ${target.url}`)
+  if (!target.kind.startsWith('nginx')) notes.push(`target fell back to ${target.kind}`)
+  const loadBefore = loadavg()
+  console.log(`load average before: ${loadBefore.join(' ')}`)
+  const cases = []
+  try {
+    cases.push(await throughputCase(target.url, { wrk, k6 }))
+    printTable(cases[0].title, cases[0].rows)
+    if (process.env.BENCH_SKIP_MEMORY !== '1') {
+      cases.push(await memoryCase(target.url, { wrk, k6 }))
+      printTable(cases[1].title, cases[1].rows)
+    }
+  } finally {
+    await target.stop()
+  }
+  const loadAfter = loadavg()
+  console.log(`\nload average after: ${loadAfter.join(' ')}`)
+  notes.push('wrk cannot sleep between requests, so it has no memory row; autocannon has no think time, so its' +
+    ' memory row uses an overall rate of one request per connection per second instead.')
+  const info = {
+    finishedAt: new Date().toISOString(),
+    target: target.kind,
+    url: target.url,
+    machine: machine({ wrk, k6: k6?.version ?? null, autocannon, nginx: target.kind }),
+    loadBefore,
+    loadAfter,
+    notes,
+  }
+  writeResults({ mdPath: join(RESULTS, 'engine.md'), jsonPath: join(RESULTS, 'engine.json'), info, cases })
+  console.log(`\nwrote ${join(RESULTS, 'engine.md')} and engine.json`)
+}
+
+await main()
