@@ -33,7 +33,9 @@ describe.each(['sqlite', 'postgres'] as const)('listening server on %s', (kind) 
     expect(run.status).toBe('running')
     const after = await api.agentTargets('k6agent-0')
     expect(after.data[0]?.lastStartedAt).toBe(run.startedAt)
-    const metrics = { p50_ms: 1, p95_ms: 2, p99_ms: 3, avg_ms: 1.5, error_rate: 0.01, rps: 10, data_received_bytes: 100, iterations: 7 }
+    const metrics = {
+      p50_ms: 1, p95_ms: 2, p99_ms: 3, avg_ms: 1.5, error_rate: 0.01, rps: 10, data_received_bytes: 100, iterations: 7,
+    }
     const finished = await api.finishRun('k6agent-0', run.id, { status: 'passed', metrics, summary: { a: 1 } })
     expect(finished).toMatchObject({ status: 'passed', metrics, targetLabel: 'Ünïcode ✓' })
     const page = await api.listRuns()

@@ -18,7 +18,8 @@ export interface TestDatabase {
 export async function createTestDatabase (kind: 'sqlite' | 'postgres'): Promise<TestDatabase> {
   const dataDir = mkdtempSync(join(tmpdir(), 'lf-server-'))
   if (kind === 'sqlite') {
-    return { kind, databaseUrl: undefined, dataDir, drop: () => Promise.resolve(rmSync(dataDir, { recursive: true, force: true })) }
+    const drop = () => Promise.resolve(rmSync(dataDir, { recursive: true, force: true }))
+    return { kind, databaseUrl: undefined, dataDir, drop }
   }
   const name = `lf_test_${randomBytes(6).toString('hex')}`
   const admin = new pg.Client({ connectionString: PG_URL })

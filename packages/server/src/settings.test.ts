@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest'
+import { resolveSettings } from './settings.js'
+
+describe('resolveSettings', () => {
+  it('uses the documented defaults', () => {
+    const s = resolveSettings({ env: {} })
+    expect(s).toMatchObject({ port: 3000, host: '127.0.0.1', fleetScaler: 'none', dashboardRequireAuth: false, logLevel: 'info' })
+    expect(s.database).toEqual({ kind: 'sqlite', file: `${s.dataDir}/loadfleet.db` })
+    expect(s.dataDir.endsWith('/data')).toBe(true)
+  })
+
+  it('reads the environment, and options win over it', () => {
+    const env = {
+      PORT: '8080', HOST: '0.0.0.0', DATA_DIR: '/tmp/lf', DATABASE_URL: 'postgres://u@db:5432/x',
+      ADMIN_BASIC_AUTH: 'root:pw', DASHBOARD_SECRET: 'secret-123', DASHBOARD_REQUIRE_AUTH: 'true', FLEET_SCALER: 'compose',
+    }
+    expect(resolveSettings({ env })).toMatchObject({
+      port: 8080, host: '0.0.0.0', dataDir: '/tmp/lf', database: { kind: 'postgres', url: 'postgres://u@db:5432/x' },
+      adminBasicAuth: 'root:pw', dashboardSecret: 'secret-123', dashboardRequireAuth: true, fleetScaler: 'compose',
+    })
+    expect(resolveSettings({ env, port: 0, fleetScaler: 'process', databaseUrl: 'postgresql://other/y' }))
+      .toMatchObject({ port: 0, fleetScaler: 'process', database: { kind: 'postgres', url: 'postgresql://other/y' } })
+  })
+
+  it.each([
+    [{ PORT: 'http' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ ADMIN_BASIC_AUTH: 'nocolon' }, 'ADMIN_BASIC_AUTH'],
+    [{ ADMIN_BASIC_AUTH: 'user:' }, 'ADMIN_BASIC_AUTH'],
+    [{ DASHBOARD_SECRET: 'short' }, 'DASHBOARD_SECRET'],
+    [{ DASHBOARD_REQUIRE_AUTH: 'maybe' }, 'DASHBOARD_REQUIRE_AUTH'],
+    [{ FLEET_SCALER: 'swarm' }, 'FLEET_SCALER'],
+  ])('refuses %o with one message naming %s', (env, name) => {
+    expect(() => resolveSettings({ env })).toThrow(expect.objectContaining({
+      code: 'LF_SETTINGS_INVALID', message: expect.stringMatching(new RegExp(`^${name}: `)) as unknown,
+    }))
+  })
+})

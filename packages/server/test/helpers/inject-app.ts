@@ -1,0 +1,58 @@
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '@loadfleet/server'
+import { openDatabase } from '../../src/db/database.js'
+import { Store } from '../../src/db/store.js'
+import { Auth } from '../../src/http/auth.js'
+import { createMetrics } from '../../src/metrics.js'
+import { createTestDatabase, type TestDatabase } from './databases.js'
+
+export const ADMIN = 'admin:correct-horse-battery'
+export const TOKEN = 'agent-token-0123456789'
+export const adminHeader = `Basic ${Buffer.from(ADMIN).toString('base64')}`
+export const agentHeader = `Bearer ${TOKEN}`
+
+export interface InjectApp { app: FastifyInstance, store: Store, close (): Promise<void> }
+
+/** The real app and store without listening, for app.inject() route contracts. */
+export async function createInjectApp (options: {
+  kind?: 'sqlite' | 'postgres', dashboardRequireAuth?: boolean, webDist?: string
+} = {}): Promise<InjectApp> {
+  const db: TestDatabase = await createTestDatabase(options.kind ?? 'sqlite')
+  const location = db.databaseUrl === undefined
+    ? { kind: 'sqlite' as const, file: `${db.dataDir}/loadfleet.db` }
+    : { kind: 'postgres' as const, url: db.databaseUrl }
+  const store = new Store(await openDatabase(location))
+  const metrics = createMetrics({
+    agentsByStatus: () => store.repos.agents.countByStatus(),
+    runsRunning: () => store.repos.runs.countRunning(),
+  })
+  const app = await buildApp({
+    deps: {
+      store, metrics, auth: new Auth({ adminBasicAuth: ADMIN, agentToken: TOKEN }),
+      dashboardRequireAuth: options.dashboardRequireAuth ?? false, fleet: () => undefined, fleetScaler: 'none',
+    },
+    logLevel: 'silent',
+    webDist: options.webDist,
+    version: 'test',
+  })
+  await app.ready()
+  return {
+    app,
+    store,
+    async close () {
+      await app.close()
+      await store.close()
+      await db.drop()
+    },
+  }
+}
+
+/** Row counts of every table, to prove a rejected request wrote nothing. */
+export async function tableCounts (store: Store): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {}
+  for (const table of ['targets', 'agents', 'runs', 'config', 'audit', 'agent_target_starts'] as const) {
+    const row = await store.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()
+    counts[table] = Number(row.n)
+  }
+  return counts
+}
