@@ -1,4 +1,4 @@
-import { Connection } from './connection.js'
+import { Connection, type ExchangeOutcome } from './connection.js'
 import type { HttpClient, HttpClientOptions, HttpRequestSpec, HttpResponse, HttpSample } from './types.js'
 import { wireRequestOf, type WireRequest, type WireRequestInput } from './wire-request.js'
 
@@ -42,7 +42,7 @@ class LeanHttpClient implements HttpClient {
   readonly #options: HttpClientOptions
   /** The connection kept alive per origin (`protocol//host:port`). */
   readonly #kept = new Map<string, Connection>()
-  /** Opened because the kept one was busy (concurrent requests to one origin); closed after their exchange. */
+  /** Opened because the kept one was busy (concurrent requests to one origin); they close after one exchange. */
   readonly #extra = new Set<Connection>()
   #closed = false
   readonly #onGone = (conn: Connection): void => {
@@ -59,11 +59,18 @@ class LeanHttpClient implements HttpClient {
     const { method, url, headers, body } = spec
     let hop: Hop = { method, url, headers, body, wire: this.#wireOf(spec) }
     for (let redirects = 0; ; redirects++) {
-      const { sample, errorMessage, location } = await this.#hop(hop, deadlineMs)
+      const sample = newSample(hop.wire.href)
+      let outcome = await this.#exchange(hop.wire, sample, deadlineMs)
+      if (outcome.retryable) {
+        // Resent once, on a fresh connection: the reused one was closed by the server before answering.
+        sample.errorKind = null
+        outcome = await this.#exchange(hop.wire, sample, deadlineMs)
+      }
       this.#options.onSample(sample)
       const response: HttpResponse = {
-        status: sample.status, errorKind: sample.errorKind, errorMessage, url: sample.url, sample,
+        status: sample.status, errorKind: sample.errorKind, errorMessage: outcome.errorMessage, url: sample.url, sample,
       }
+      const { location } = outcome
       if (sample.errorKind !== null || !isRedirect(sample.status) || location === null) return response
       if (redirects >= spec.maxRedirects) {
         response.errorMessage = `stopped after ${spec.maxRedirects} redirects`
@@ -91,40 +98,31 @@ class LeanHttpClient implements HttpClient {
     return wire
   }
 
-  /** One exchange, resent once on a fresh connection when a reused one turned out to be closed. */
-  async #hop (hop: Hop, deadlineMs: number): Promise<{ sample: HttpSample, errorMessage: string | null,
-    location: string | null }> {
-    const { wire } = hop
-    const sample = newSample(wire.href)
+  /** One exchange on the origin's connection; not async, so the hot path allocates one promise, not three. */
+  #exchange (wire: WireRequest, sample: HttpSample, deadlineMs: number): Promise<ExchangeOutcome> {
     if (wire.error !== null) {
       sample.errorKind = 'other'
-      return { sample, errorMessage: wire.error, location: null }
+      return Promise.resolve({ errorMessage: wire.error, retryable: false, location: null })
     }
-    for (let attempt = 0; ; attempt++) {
-      const startMs = performance.now()
-      const remainingMs = deadlineMs - startMs
-      if (remainingMs <= 0 || this.#closed) {
-        sample.errorKind = this.#closed ? 'other' : 'timeout'
-        return { sample, errorMessage: this.#closed ? 'client closed' : 'request timed out', location: null }
-      }
-      const conn = this.#take(wire.origin, hop.url)
-      const outcome = await conn.exchange(wire, sample, Math.ceil(remainingMs), startMs * 1000)
-      if (this.#extra.size > 0 && this.#extra.delete(conn)) conn.destroy()
-      if (outcome.retryable && attempt === 0) {
-        sample.errorKind = null
-        continue
-      }
-      return { sample, errorMessage: outcome.errorMessage, location: outcome.location }
+    const startMs = performance.now()
+    const remainingMs = deadlineMs - startMs
+    if (remainingMs <= 0 || this.#closed) {
+      sample.errorKind = this.#closed ? 'other' : 'timeout'
+      const errorMessage = this.#closed ? 'client closed' : 'request timed out'
+      return Promise.resolve({ errorMessage, retryable: false, location: null })
     }
+    const conn = this.#take(wire.origin, wire.url)
+    return conn.exchange(wire, sample, Math.ceil(remainingMs), startMs * 1000)
   }
 
   #take (key: string, url: URL): Connection {
     const kept = this.#kept.get(key)
     if (kept !== undefined && kept.alive && !kept.busy) return kept
     const { insecureSkipTLSVerify } = this.#options
-    const conn = new Connection({ key, url, insecureSkipTLSVerify, onGone: this.#onGone })
-    if (kept === undefined || !kept.alive) this.#kept.set(key, conn)
-    else this.#extra.add(conn)
+    const oneShot = kept !== undefined && kept.alive
+    const conn = new Connection({ key, url, insecureSkipTLSVerify, oneShot, onGone: this.#onGone })
+    if (oneShot) this.#extra.add(conn)
+    else this.#kept.set(key, conn)
     return conn
   }
 

@@ -22,6 +22,8 @@ export interface ConnectionOptions {
   key: string
   url: URL
   insecureSkipTLSVerify: boolean
+  /** Close after one exchange (a second connection to a busy origin). */
+  oneShot: boolean
   /** Told when the socket is gone, so the owner stops offering it for reuse. */
   onGone: (conn: Connection) => void
 }
@@ -47,6 +49,7 @@ export class Connection {
   readonly #socket: net.Socket
   readonly #parser = new ResponseParser()
   readonly #onGone: (conn: Connection) => void
+  readonly #oneShot: boolean
   #phase = P_CONNECTING
   #wire: WireRequest | null = null
   #sample: HttpSample | null = null
@@ -78,6 +81,7 @@ export class Connection {
     const { url } = options
     this.#onGone = options.onGone
     this.key = options.key
+    this.#oneShot = options.oneShot
     this.#hopStartUs = nowUs()
     const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
     const secure = url.protocol === 'https:'
@@ -213,7 +217,7 @@ export class Connection {
     sample.receivingUs = doneUs - this.#firstByteUs
     sample.durationUs = doneUs - this.#writeStartUs
     this.served++
-    if (!keepAlive) this.destroy()
+    if (!keepAlive || this.#oneShot) this.destroy()
     this.#settle({ errorMessage: null, retryable: false, location: this.#parser.location })
   }
 

@@ -23,6 +23,7 @@ export interface WireRequest {
   error: string | null
   /** Connection key, `protocol//host:port`. */
   origin: string
+  url: URL
   href: string
 }
 
@@ -37,7 +38,7 @@ export interface WireRequestInput {
 export function wireRequestOf (input: WireRequestInput, userAgent: string): WireRequest {
   const { method, url, headers } = input
   const body = input.body !== undefined && input.body.byteLength > 0 ? input.body : null
-  const base = { isHead: method === 'HEAD', idempotent: IDEMPOTENT.has(method), origin: url.origin, href: url.href }
+  const base = { isHead: method === 'HEAD', idempotent: IDEMPOTENT.has(method), origin: url.origin, url, href: url.href }
   if (!TOKEN.test(method)) return failed(`invalid HTTP method "${method}"`, base)
   const path = (url.pathname === '' ? '/' : url.pathname) + url.search
   let head = `${method} ${path} HTTP/1.1\r\nhost: ${headers['host'] ?? url.host}\r\n`
@@ -60,6 +61,6 @@ export function wireRequestOf (input: WireRequestInput, userAgent: string): Wire
   return { ...base, head: headBytes, body: bodyBytes, bytes, error: null }
 }
 
-function failed (error: string, base: Pick<WireRequest, 'isHead' | 'idempotent' | 'origin' | 'href'>): WireRequest {
+function failed (error: string, base: Pick<WireRequest, 'isHead' | 'idempotent' | 'origin' | 'url' | 'href'>): WireRequest {
   return { ...base, head: Buffer.alloc(0), body: null, bytes: 0, error }
 }
