@@ -70,7 +70,7 @@ afterAll(async () => {
   await Promise.all(agents.map((agent) => agent.stop('SIGKILL')))
   await server?.close()
   target.close()
-  await rm(dataDir, { recursive: true, force: true })
+  if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true })
 })
 
 describe('a control plane, two agents and a target on 127.0.0.1', () => {

@@ -88,8 +88,8 @@ class AgentProcess {
   async #boot (): Promise<void> {
     const { agentName, k6Binary, maxConcurrentRuns, pollIntervalMs, heartbeatIntervalMs } = this.#o
     this.#log.log('info', 'agent_starting', {
-      agent: agentName, dashboardUrl: this.#o.dashboardUrl, engine: engineFor(k6Binary), maxConcurrentRuns,
-      pollIntervalMs, heartbeatIntervalMs, tmpDir: this.#o.tmpDir,
+      agent: agentName, pid: process.pid, dashboardUrl: this.#o.dashboardUrl, engine: engineFor(k6Binary),
+      maxConcurrentRuns, pollIntervalMs, heartbeatIntervalMs, tmpDir: this.#o.tmpDir,
     })
     if (k6Binary !== undefined && engineFor(k6Binary) === 'loadfleet') {
       this.#log.log('warn', 'k6_binary_missing', { k6Binary, fallback: 'built-in engine' })
