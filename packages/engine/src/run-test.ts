@@ -84,6 +84,8 @@ Promise<RunResult> {
     errorKinds: metrics.errorKinds(),
     histograms: metrics.histograms(),
   }
+  const checks = metrics.checkResults()
+  if (checks.length > 0) result.checks = checks
   if (abortedBy !== undefined) result.abortedBy = abortedBy
   return result
 }
@@ -92,7 +94,7 @@ function sharedFor (spec: TestSpec, metrics: MetricsRegistry, scenario: string):
   const clientOptions = { insecureSkipTLSVerify: spec.insecureSkipTLSVerify, userAgent: spec.userAgent }
   return {
     metrics,
-    steps: prepareSteps(spec.requests, { scenario, maxRedirects: spec.maxRedirects }),
+    steps: prepareSteps(spec.requests, { scenario, maxRedirects: spec.maxRedirects, metrics }),
     sleepMs: spec.sleepMs,
     createClient: (onSample) => createHttpClient({ ...clientOptions, onSample }),
   }

@@ -44,6 +44,11 @@ describe('checks, expected statuses and http_req_failed', () => {
     expect(result.metrics.http_req_failed?.values).toMatchObject({ passes: 24, fails: 36 })
     expect(result.statusCodes).toEqual({ 201: 24, 302: 12, 404: 24 })
     expect(result.metrics['http_req_duration{expected_response:true}']).toBeDefined()
+    expect(result.checks).toEqual([
+      { name: 'create status is 201', passes: 12, fails: 0 },
+      { name: 'missing status is 200', passes: 0, fails: 12 },
+      { name: 'redirect status is 201', passes: 12, fails: 0 },
+    ])
   })
 })
 

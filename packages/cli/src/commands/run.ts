@@ -1,9 +1,66 @@
+import { Option } from 'commander'
 import type { Command } from 'commander'
+import { EXIT_CODES, formatDiagnostic, hasErrors } from '@loadfleet/core'
+import { loadTestSpec } from '../run/load-spec.js'
+import type { TestSourceOptions } from '../run/load-spec.js'
+import { checkOutputOptions, executeRun } from '../run/execute-run.js'
+import type { RunOutputOptions } from '../run/execute-run.js'
 
-/** Registers `loadfleet run`. */
+type RunOptions = TestSourceOptions & Omit<RunOutputOptions, 'summaryExport'> & { summaryExport?: string }
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
+
+/** Registers `loadfleet run`: a load test from a YAML/JSON file or flags, run as `k6 run` would. */
 export function registerRunCommand (program: Command): void {
-  program.command('run').description('(not yet available)').action(() => {
-    process.stderr.write('loadfleet run: not yet available\n')
-    process.exitCode = 1
-  })
+  program.command('run')
+    .description('Run a load test from a YAML/JSON file or from flags, and print a k6-like summary')
+    .argument('[file]', 'test file (.yaml, .yml or .json)')
+    .option('--url <url>', 'URL to load (the one-request test without a file)')
+    .option('--vus <n>', 'virtual users')
+    .option('--duration <duration>', 'test duration, e.g. 30s, 1m30s')
+    .option('--iterations <n>', 'total iterations shared by the VUs')
+    .option('--sleep <duration>', 'think time after each iteration')
+    .option('--method <method>', 'HTTP method of --url')
+    .option('-H, --header <header>', "request header 'Name: value' (repeatable)", collect)
+    .option('--body <text>', 'request body of --url')
+    .option('--threshold <metric=expression>', "threshold, e.g. 'http_req_duration=p(95)<500' (repeatable)", collect)
+    .option('--insecure-skip-tls-verify', 'accept any TLS certificate')
+    .addOption(new Option('--engine <engine>', 'load engine').choices(['loadfleet', 'k6']).default('loadfleet'))
+    .option('--summary-export <file>', 'write the summary as k6 --summary-export JSON')
+    .option('--json', 'print the result as JSON on stdout instead of the summary', false)
+    .option('-q, --quiet', 'no live progress', false)
+    .showHelpAfterError(false)
+    .configureOutput({
+      outputError: (text, write) => write(`${text.trimEnd().replace(/\n/g, ' ')} (see loadfleet run --help)\n`),
+    })
+    .action(async (file: string | undefined, opts: RunOptions) => {
+      process.exitCode = await runCommand(file, opts)
+    })
+}
+
+async function runCommand (file: string | undefined, opts: RunOptions): Promise<number> {
+  const { value: spec, diagnostics } = await loadTestSpec(file, opts)
+  for (const d of diagnostics) process.stderr.write(formatDiagnostic(d) + '\n')
+  if (spec === undefined || hasErrors(diagnostics)) return EXIT_CODES.invalidInput
+  const output: RunOutputOptions = { engine: opts.engine, json: opts.json, quiet: opts.quiet }
+  if (opts.summaryExport !== undefined) output.summaryExport = opts.summaryExport
+  const outputProblem = await checkOutputOptions(output)
+  if (outputProblem !== undefined) {
+    process.stderr.write(`loadfleet run: ${outputProblem}\n`)
+    return EXIT_CODES.invalidInput
+  }
+  // First Ctrl-C stops the test and still prints what was measured; a second one leaves at once.
+  const abort = new AbortController()
+  const onSigint = (): void => {
+    if (abort.signal.aborted) process.exit(EXIT_CODES.externalAbort)
+    abort.abort()
+  }
+  process.on('SIGINT', onSigint)
+  process.on('SIGTERM', onSigint)
+  try {
+    return await executeRun(spec, output, abort.signal)
+  } finally {
+    process.off('SIGINT', onSigint)
+    process.off('SIGTERM', onSigint)
+  }
 }

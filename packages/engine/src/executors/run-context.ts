@@ -35,7 +35,7 @@ export class RunContext {
   createVu (shared: VuShared): Vu {
     this.allocated++
     // Increases are sampled at once so the gauges' max is exact; the monitor samples the rest once a second.
-    this.metrics.vusMax.set(this.allocated)
+    this.metrics.vusMax.noteMax(this.allocated)
     return new Vu(shared)
   }
 

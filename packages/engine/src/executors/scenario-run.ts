@@ -23,7 +23,7 @@ export class ScenarioRun {
     const vu = this.ctx.createVu(this.shared)
     this.#vus.add(vu)
     this.ctx.active++
-    this.ctx.metrics.vus.set(this.ctx.active)
+    this.ctx.metrics.vus.noteMax(this.ctx.active)
     return vu
   }
 

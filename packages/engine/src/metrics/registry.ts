@@ -1,5 +1,5 @@
 import { ERROR_KINDS } from '@loadfleet/core'
-import type { ErrorKind, MetricSummary } from '@loadfleet/core'
+import type { CheckResult, ErrorKind, MetricSummary } from '@loadfleet/core'
 import { Trend } from './trend.js'
 import { Counter, Gauge, Rate } from './simple.js'
 import { HTTP_TRENDS, HttpSubMetric, splitSelector } from './submetrics.js'
@@ -54,6 +54,7 @@ export class MetricsRegistry {
   readonly #statuses = new Float64Array(STATUS_SLOTS)
   readonly #errorKinds = Object.fromEntries(ERROR_KINDS.map((k) => [k, 0])) as Record<ErrorKind, number>
   readonly #subMetrics: HttpSubMetric[] = []
+  readonly #checks: CheckResult[] = []
   readonly #tags: HttpTags = { name: '', method: '', status: '', url: '', expected_response: '', error_kind: '', scenario: '' }
 
   /** `selectors`: metric selectors thresholds use; those with a tag filter get a sub-metric. */
@@ -120,8 +121,25 @@ export class MetricsRegistry {
     this.#iterationDuration.record(durationUs)
   }
 
-  recordCheck (passed: boolean): void {
+  /** The index of the named check for `recordCheck`; checks with the same name are one check, as in k6. */
+  checkIndex (name: string): number {
+    const at = this.#checks.findIndex((c) => c.name === name)
+    if (at !== -1) return at
+    this.#checks.push({ name, passes: 0, fails: 0 })
+    return this.#checks.length - 1
+  }
+
+  recordCheck (index: number, passed: boolean): void {
     this.checks.add(passed)
+    const check = this.#checks[index]
+    if (check === undefined) return
+    if (passed) check.passes++
+    else check.fails++
+  }
+
+  /** Per-check counts, in the order the checks were declared. */
+  checkResults (): CheckResult[] {
+    return this.#checks.map((c) => ({ ...c }))
   }
 
   /** Samples the VU gauges: `active` VUs running iterations, `allocated` VUs that exist. */

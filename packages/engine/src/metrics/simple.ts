@@ -46,8 +46,13 @@ export class Gauge {
     if (value > this.max) this.max = value
   }
 
+  /** Raises only the maximum: a peak between two samples, which must not disturb `value` and `min`. */
+  noteMax (value: number): void {
+    if (value > this.max) this.max = value
+  }
+
   values (): Record<string, number> {
-    const seen = this.max >= this.min
-    return { value: this.value, min: seen ? this.min : 0, max: seen ? this.max : 0 }
+    const seen = this.min !== Infinity
+    return { value: this.value, min: seen ? this.min : 0, max: Math.max(this.max, seen ? this.value : 0) }
   }
 }

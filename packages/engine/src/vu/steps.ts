@@ -1,6 +1,7 @@
 import type { RequestStep } from '@loadfleet/core'
 import type { HttpRequestSpec } from '../http/types.js'
-import type { SampleOrigin } from '../metrics/index.js'
+import type { MetricsRegistry, SampleOrigin } from '../metrics/index.js'
+import { checkName } from '../k6/generate-script.js'
 
 /** k6's default expected statuses: 200–399 are successes. */
 const DEFAULT_EXPECTED_MIN = 200
@@ -13,13 +14,13 @@ export interface PreparedStep {
   origin: SampleOrigin
   /** 1 at index `status` when that status counts as success. */
   expected: Uint8Array
-  /** True when the step declared `expect.status`, which makes it a check. */
-  isCheck: boolean
+  /** Index of the step's check in the metrics (a step with `expect.status` is a check), or -1. */
+  checkIndex: number
 }
 
 /** Turns the spec's steps into prepared ones; one array shared by every VU of the run. */
-export function prepareSteps (steps: readonly RequestStep[], options: { scenario: string, maxRedirects: number }):
-PreparedStep[] {
+export function prepareSteps (steps: readonly RequestStep[],
+  options: { scenario: string, maxRedirects: number, metrics: MetricsRegistry }): PreparedStep[] {
   const encoder = new TextEncoder()
   return steps.map((step) => {
     const expected = new Uint8Array(STATUS_SLOTS)
@@ -37,7 +38,8 @@ PreparedStep[] {
       request,
       origin: { name: step.name, method: step.method, scenario: options.scenario },
       expected,
-      isCheck: step.expectStatus !== null,
+      // Named as the k6 script names it, so both engines' results list the same checks.
+      checkIndex: step.expectStatus === null ? -1 : options.metrics.checkIndex(checkName(step)),
     }
   })
 }

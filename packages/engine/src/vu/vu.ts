@@ -76,7 +76,7 @@ export class Vu {
       const expected = i === last ? isExpected(step, hop.status) && hop.errorKind === null : hop.errorKind === null
       metrics.recordHttp(hop, expected, step.origin)
     }
-    if (step.isCheck) metrics.recordCheck(transportOk && isExpected(step, finalStatus))
+    if (step.checkIndex >= 0) metrics.recordCheck(step.checkIndex, transportOk && isExpected(step, finalStatus))
     hops.length = 0
   }
 

@@ -1,0 +1,146 @@
+import { execFile, spawn } from 'node:child_process'
+import { createServer } from 'node:http'
+import type { Server } from 'node:http'
+import { once } from 'node:events'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { AddressInfo } from 'node:net'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
+const CLI = join(ROOT, 'packages/cli/bin/loadfleet.js')
+const run = promisify(execFile)
+
+interface CliOutput {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** Runs the built CLI; never throws on a non-zero exit. */
+async function cli (args: string[]): Promise<CliOutput> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { cwd: dir, timeout: 60_000 })
+    return { code: 0, stdout, stderr }
+  } catch (err) {
+    const e = err as { code: number, stdout: string, stderr: string }
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
+  }
+}
+
+let server: Server
+let url: string
+let requests = 0
+let dir: string
+
+beforeAll(async () => {
+  // The CLI under test is the built one, as users run it.
+  await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'packages/cli'], { cwd: ROOT })
+  server = createServer((req, res) => {
+    requests++
+    res.statusCode = req.url === '/missing' ? 404 : 200
+    res.end('hello')
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  dir = await mkdtemp(join(tmpdir(), 'loadfleet-run-'))
+}, 180_000)
+
+afterAll(async () => {
+  server.closeAllConnections()
+  server.close()
+  await rm(dir, { recursive: true, force: true })
+})
+
+describe('loadfleet run', () => {
+  it('runs flags, exits 0 and prints the RunResult as JSON with --json', async () => {
+    const before = requests
+    const out = await cli(['run', '--url', `${url}/`, '--vus', '3', '--iterations', '30', '--json'])
+    expect(out.code).toBe(0)
+    type Parsed = { outcome: string, metrics: Record<string, { values: Record<string, number> }> }
+    const result = JSON.parse(out.stdout) as Parsed
+    expect(result.outcome).toBe('passed')
+    expect(result.metrics.http_reqs?.values.count).toBe(30)
+    expect(requests - before).toBe(30)
+    expect(out.stderr).toBe('') // not a TTY: no progress line
+  })
+
+  it('runs a YAML file, prints the text summary and exits 99 when a threshold is crossed', async () => {
+    const file = join(dir, 'test.yaml')
+    await writeFile(file, [
+      'options:', '  vus: 2', '  iterations: 10', '  thresholds:', "    checks: ['rate>0.9']",
+      'requests:', '  - name: home', `    url: ${url}/`, '  - name: gone', `    url: ${url}/missing`,
+      '    expect: { status: [200] }', 'sleep: 10ms', '',
+    ].join('\n'))
+    const exportFile = join(dir, 'summary.json')
+    const out = await cli(['run', file, '--summary-export', exportFile])
+    expect(out.code).toBe(99)
+    expect(out.stdout).toMatch(/http_req_duration\.+: avg=/)
+    expect(out.stdout).toMatch(/checks/)
+    expect(out.stderr).toMatch(/thresholds on metrics 'checks' have been crossed/)
+    const summary = JSON.parse(await readFile(exportFile, 'utf8')) as {
+      metrics: Record<string, Record<string, unknown>>
+      root_group: { checks: Record<string, { passes: number, fails: number }> }
+    }
+    expect(Object.keys(summary.metrics.http_req_duration ?? {})).toEqual(
+      expect.arrayContaining(['avg', 'min', 'med', 'max', 'p(90)', 'p(95)']))
+    expect(summary.metrics.http_reqs).toMatchObject({ count: 20 })
+    // k6's export: a threshold's `true` means it FAILED.
+    expect(summary.metrics.checks?.thresholds).toEqual({ 'rate>0.9': true })
+    expect(Object.values(summary.root_group.checks)).toEqual([expect.objectContaining({ passes: 0, fails: 10 })])
+  })
+
+  it.each([
+    { what: 'an unknown option', args: ['run', '--bogus'], message: /unknown option '--bogus'/ },
+    { what: 'a bad duration', args: ['run', '--url', 'http://127.0.0.1:9/', '--duration', '5x'], message: /--duration.*5x/ },
+    { what: 'an ftp:// URL', args: ['run', '--url', 'ftp://example.com/'], message: /--url.*http/ },
+    { what: 'a missing file', args: ['run', 'nope.yaml'], message: /cannot read test file 'nope.yaml': no such file/ },
+    { what: 'no test at all', args: ['run'], message: /test file .* or --url/ },
+  ])('rejects $what with one line on stderr and exit 104', async ({ args, message }) => {
+    const out = await cli(args)
+    expect(out.code).toBe(104)
+    expect(out.stderr).toMatch(message)
+    expect(out.stderr.trimEnd().split('\n')).toHaveLength(1)
+    expect(out.stderr).not.toMatch(/^\s+at /m)
+    expect(out.stdout).toBe('')
+  })
+
+  it('reports malformed YAML with its line number', async () => {
+    const file = join(dir, 'bad.yaml')
+    await writeFile(file, ['options:', '  vus: 2', 'requests:', '  - url: http://127.0.0.1:9/', '    method: [GET', ''].join('\n'))
+    const out = await cli(['run', file])
+    expect(out.code).toBe(104)
+    expect(out.stderr).toMatch(/bad\.yaml:\d+: error: malformed YAML/)
+    expect(out.stderr.trimEnd().split('\n')).toHaveLength(1)
+    expect(out.stderr).not.toMatch(/^\s+at /m)
+  })
+
+  it('shows a live progress line only when stderr is a terminal', async () => {
+    // `script` gives the CLI a pseudo-terminal, as an interactive shell would.
+    const command = `${process.execPath} ${CLI} run --url ${url}/ --vus 2 --duration 3s --sleep 10ms --json`
+    const { stdout } = await run('script', ['-qec', command, '/dev/null'], { cwd: dir, timeout: 60_000 })
+    const updates = stdout.split('\r\x1b[2K').filter((part) => part.startsWith('running ['))
+    expect(updates.length).toBeGreaterThanOrEqual(3) // ≥ once a second over 3 s
+    expect(updates[0]).toMatch(/^running \[\d+s\/3s\] \d+ VUs +[\d.]+ req\/s +p95=[\d.]+ms +errors=0\.00%/)
+  })
+
+  it('stops on Ctrl-C, still prints the summary, and exits 105', async () => {
+    const child = spawn(process.execPath, [CLI, 'run', '--url', `${url}/`, '--vus', '2', '--duration', '30s', '--sleep', '10ms'],
+      { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    child.stdout.on('data', (b: Buffer) => { stdout += b.toString() })
+    // Interrupt once the load is flowing (the CLI's startup time varies with the machine's load).
+    const before = requests
+    for (let i = 0; i < 300 && requests - before < 20; i++) await new Promise((resolve) => setTimeout(resolve, 50))
+    const started = performance.now()
+    child.kill('SIGINT')
+    const [code] = await once(child, 'exit') as [number]
+    expect(code).toBe(105)
+    expect(performance.now() - started).toBeLessThan(5_000)
+    expect(stdout).toMatch(/iterations\.+: \d+/)
+  })
+})
