@@ -100,7 +100,12 @@ describe('parseTestObject: request steps, thresholds, defaults', () => {
       'options.scenarios.a.exec', 'not supported'],
     ['a tag filter without a value', { options: { thresholds: { 'http_reqs{status}': ['count>1'] } }, requests: [{ url: URL_OK }] },
       'options.thresholds.http_reqs{status}', 'tag filters'],
-    ['not an object', 'vus: 1', '', 'expected object'],
+    ['not an object', 'vus: 1', '', "expected a test: a mapping with 'requests'"],
+    ['an empty document', null, '', 'the test is empty'],
+    ['a bad header name', { requests: [{ url: URL_OK, headers: { 'bad header': 'x' } }] }, 'requests.0.headers.bad header',
+      'not a valid header name'],
+    ['a status given as a number', { requests: [{ url: URL_OK, expect: { status: 200 } }] }, 'requests.0.expect.status',
+      'expected array, got 200'],
   ])('rejects %s', (_, input, path, message) => {
     const { value, diagnostics } = parseTestObject(input)
     expect(value).toBeUndefined()

@@ -3,7 +3,7 @@ import type { z } from 'zod'
 import { hasErrors, type Diagnostic, type ParseResult } from '../diagnostic.js'
 import type { TestSpec } from '../test-spec.js'
 import { normaliseTestFile } from './normalise.js'
-import { TestFileSchema } from './schema.js'
+import { show, TestFileSchema } from './schema.js'
 import { checkSemantics, unknownKeyMessage } from './semantic-checks.js'
 import { allowedKeysAt } from './allowed-keys.js'
 
@@ -89,10 +89,24 @@ function splitIssue (issue: z.core.$ZodIssue, input: unknown): Problem[] {
       message: unknownKeyMessage(key, issue.path, allowed),
     }))
   }
-  if (issue.code === 'invalid_type' && valueAt(input, issue.path) === undefined) {
-    return [{ path: issue.path, message: `required, expected ${issue.expected}` }]
+  if (issue.code === 'invalid_type') {
+    const value = valueAt(input, issue.path)
+    if (issue.path.length === 0) return [{ path: [], message: rootMessage(value) }]
+    if (value === undefined) return [{ path: issue.path, message: `required, expected ${issue.expected}` }]
+    // Keep the schema's own wording; replace only zod's generic "Invalid input: …".
+    const message = issue.message.startsWith('Invalid input') ? `expected ${issue.expected}, got ${show(value)}` : issue.message
+    return [{ path: issue.path, message }]
+  }
+  if (issue.code === 'invalid_key') {
+    const key = String(issue.path.at(-1))
+    return [{ path: issue.path, message: `'${key}': ${issue.issues.map((i) => i.message).join('; ')}` }]
   }
   return [{ path: issue.path, message: issue.message }]
+}
+
+function rootMessage (value: unknown): string {
+  const expected = "expected a test: a mapping with 'requests' and optionally 'options' and 'sleep'"
+  return value === null || value === undefined ? `the test is empty; ${expected}` : `${expected}, got ${show(value)}`
 }
 
 function valueAt (input: unknown, path: readonly PropertyKey[]): unknown {
