@@ -8,11 +8,14 @@ export interface MetricView {
 
 export interface ThresholdView { metric: string, expression: string, ok: boolean, abortOnFail: boolean }
 
+export interface CheckView { name: string, passes: number, fails: number }
+
 export interface SummaryView {
   metrics: MetricView[]
   thresholds: ThresholdView[]
   statusCodes: Array<[string, number]>
   errorKinds: Array<[string, number]>
+  checks: CheckView[]
   durationMs: number | null
   engine: string | null
 }
@@ -62,6 +65,15 @@ function thresholdsOf (summary: Record<string, unknown>): ThresholdView[] {
   return list
 }
 
+function checksOf (raw: unknown): CheckView[] {
+  if (!Array.isArray(raw)) return []
+  return (raw as unknown[]).filter(isRecord).map((check) => ({
+    name: String(check.name),
+    passes: typeof check.passes === 'number' ? check.passes : 0,
+    fails: typeof check.fails === 'number' ? check.fails : 0,
+  }))
+}
+
 const byCountDesc = (a: [string, number], b: [string, number]): number => b[1] - a[1] || a[0].localeCompare(b[0])
 
 export function readSummary (summary: Record<string, unknown> | null): SummaryView | null {
@@ -71,6 +83,7 @@ export function readSummary (summary: Record<string, unknown> | null): SummaryVi
     thresholds: thresholdsOf(summary),
     statusCodes: Object.entries(numbers(summary.statusCodes)).sort(byCountDesc),
     errorKinds: Object.entries(numbers(summary.errorKinds)).sort(byCountDesc),
+    checks: checksOf(summary.checks),
     durationMs: typeof summary.durationMs === 'number' ? summary.durationMs : null,
     engine: typeof summary.engine === 'string' ? summary.engine : null,
   }

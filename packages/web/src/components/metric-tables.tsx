@@ -43,53 +43,59 @@ export function MetricTables ({ metrics }: { metrics: MetricView[] }): ReactNode
       )}
       <div className="grid-2">
         {counters.length > 0 && (
-          <table className="table compact">
-            <caption>Counters</caption>
-            <thead><tr><th scope="col">Metric</th><th scope="col" className="num">Count</th><th scope="col" className="num">Rate</th></tr></thead>
-            <tbody>
-              {counters.map((m) => (
-                <tr key={m.name}>
-                  <th scope="row" className="mono">{m.name}</th>
-                  <td className="num">{formatValue(m, m.values.count)}</td>
-                  <td className="num">{m.contains === 'data'
-                    ? `${formatBytes(m.values.rate)}/s`
-                    : formatRate(m.values.rate)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <div className="table-wrap">
+            <table className="table compact">
+              <caption>Counters</caption>
+              <thead><tr><th scope="col">Metric</th><th scope="col" className="num">Count</th><th scope="col" className="num">Rate</th></tr></thead>
+              <tbody>
+                {counters.map((m) => (
+                  <tr key={m.name}>
+                    <th scope="row" className="mono">{m.name}</th>
+                    <td className="num">{formatValue(m, m.values.count)}</td>
+                    <td className="num">{m.contains === 'data'
+                      ? `${formatBytes(m.values.rate)}/s`
+                      : formatRate(m.values.rate)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
         {rates.length > 0 && (
-          <table className="table compact">
-            <caption>Rates</caption>
-            <thead><tr><th scope="col">Metric</th><th scope="col" className="num">Rate</th><th scope="col" className="num">Passes</th><th scope="col" className="num">Fails</th></tr></thead>
-            <tbody>
-              {rates.map((m) => (
-                <tr key={m.name}>
-                  <th scope="row" className="mono">{m.name}</th>
-                  <td className="num">{formatPercent(m.values.rate)}</td>
-                  <td className="num">{formatCount(m.values.passes)}</td>
-                  <td className="num">{formatCount(m.values.fails)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <div className="table-wrap">
+            <table className="table compact">
+              <caption>Rates</caption>
+              <thead><tr><th scope="col">Metric</th><th scope="col" className="num">Rate</th><th scope="col" className="num">Passes</th><th scope="col" className="num">Fails</th></tr></thead>
+              <tbody>
+                {rates.map((m) => (
+                  <tr key={m.name}>
+                    <th scope="row" className="mono">{m.name}</th>
+                    <td className="num">{formatPercent(m.values.rate)}</td>
+                    <td className="num">{formatCount(m.values.passes)}</td>
+                    <td className="num">{formatCount(m.values.fails)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
         {gauges.length > 0 && (
-          <table className="table compact">
-            <caption>Gauges</caption>
-            <thead><tr><th scope="col">Metric</th><th scope="col" className="num">Value</th><th scope="col" className="num">Min</th><th scope="col" className="num">Max</th></tr></thead>
-            <tbody>
-              {gauges.map((m) => (
-                <tr key={m.name}>
-                  <th scope="row" className="mono">{m.name}</th>
-                  <td className="num">{formatValue(m, m.values.value)}</td>
-                  <td className="num">{formatValue(m, m.values.min)}</td>
-                  <td className="num">{formatValue(m, m.values.max)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <div className="table-wrap">
+            <table className="table compact">
+              <caption>Gauges</caption>
+              <thead><tr><th scope="col">Metric</th><th scope="col" className="num">Value</th><th scope="col" className="num">Min</th><th scope="col" className="num">Max</th></tr></thead>
+              <tbody>
+                {gauges.map((m) => (
+                  <tr key={m.name}>
+                    <th scope="row" className="mono">{m.name}</th>
+                    <td className="num">{formatValue(m, m.values.value)}</td>
+                    <td className="num">{formatValue(m, m.values.min)}</td>
+                    <td className="num">{formatValue(m, m.values.max)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </div>
     </>

@@ -90,20 +90,22 @@ function SummarySections ({ summary, raw }: { summary: SummaryView, raw: RunDeta
         {summary.thresholds.length === 0
           ? <p className="muted">This test declared no thresholds.</p>
           : (
-            <table className="table compact">
-              <thead><tr><th scope="col">Metric</th><th scope="col">Threshold</th><th scope="col">Verdict</th></tr></thead>
-              <tbody>
-                {summary.thresholds.map((t) => (
-                  <tr key={`${t.metric} ${t.expression}`}>
-                    <th scope="row" className="mono">{t.metric}</th>
-                    <td className="mono">{t.expression}{t.abortOnFail ? ' (abortOnFail)' : ''}</td>
-                    <td>
-                      <span className={t.ok ? 'badge badge-ok' : 'badge badge-bad'}>{t.ok ? 'passed' : 'crossed'}</span>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <div className="table-wrap">
+              <table className="table compact">
+                <thead><tr><th scope="col">Metric</th><th scope="col">Threshold</th><th scope="col">Verdict</th></tr></thead>
+                <tbody>
+                  {summary.thresholds.map((t) => (
+                    <tr key={`${t.metric} ${t.expression}`}>
+                      <th scope="row" className="mono">{t.metric}</th>
+                      <td className="mono">{t.expression}{t.abortOnFail ? ' (abortOnFail)' : ''}</td>
+                      <td>
+                        <span className={t.ok ? 'badge badge-ok' : 'badge badge-bad'}>{t.ok ? 'passed' : 'crossed'}</span>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           )}
       </section>
       <section className="card" aria-labelledby="metrics-title">
@@ -113,6 +115,7 @@ function SummarySections ({ summary, raw }: { summary: SummaryView, raw: RunDeta
       <section className="grid-2" aria-label="Responses">
         <CountTable title="Status codes" rows={summary.statusCodes} empty="No HTTP responses." />
         <CountTable title="Errors by kind" rows={summary.errorKinds} empty="No transport errors." />
+        {summary.checks.length > 0 && <ChecksTable checks={summary.checks} />}
       </section>
       <section className="card" aria-labelledby="raw-title">
         <h2 id="raw-title" className="card-title">Raw summary</h2>
@@ -125,6 +128,28 @@ function SummarySections ({ summary, raw }: { summary: SummaryView, raw: RunDeta
   )
 }
 
+function ChecksTable ({ checks }: { checks: SummaryView['checks'] }): ReactNode {
+  return (
+    <div className="card">
+      <h2 className="card-title">Checks</h2>
+      <div className="table-wrap">
+        <table className="table compact">
+          <thead><tr><th scope="col">Check</th><th scope="col" className="num">Passes</th><th scope="col" className="num">Fails</th></tr></thead>
+          <tbody>
+            {checks.map((check) => (
+              <tr key={check.name}>
+                <th scope="row">{check.name}</th>
+                <td className="num">{formatCount(check.passes)}</td>
+                <td className={check.fails > 0 ? 'num bad' : 'num'}>{formatCount(check.fails)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  )
+}
+
 interface CountTableProps { title: string, rows: Array<[string, number]>, empty: string }
 
 function CountTable ({ title, rows, empty }: CountTableProps): ReactNode {
@@ -134,13 +159,15 @@ function CountTable ({ title, rows, empty }: CountTableProps): ReactNode {
       {rows.length === 0
         ? <p className="muted">{empty}</p>
         : (
-          <table className="table compact">
-            <tbody>
-              {rows.map(([key, count]) => (
-                <tr key={key}><th scope="row" className="mono">{key}</th><td className="num">{formatCount(count)}</td></tr>
-              ))}
-            </tbody>
-          </table>
+          <div className="table-wrap">
+            <table className="table compact">
+              <tbody>
+                {rows.map(([key, count]) => (
+                  <tr key={key}><th scope="row" className="mono">{key}</th><td className="num">{formatCount(count)}</td></tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
     </div>
   )

@@ -139,24 +139,24 @@ export function RunsTable ({ runs, showSite = true }: { runs: Run[], showSite?: 
             const failing = m !== null && m.error_rate > FAIL_RATE_ALERT
             return (
               <tr key={run.id}>
-                <th scope="row" className="nowrap">
+                <th scope="row" className="nowrap cell-time">
                   <Link to={paths.run(run.id)}>{formatDateTime(run.startedAt)}</Link>
                 </th>
                 {showSite && (
-                  <td className="ellipsis">
+                  <td className="ellipsis cell-site">
                     {run.targetLabel === null && run.targetUrl === null
                       ? <span className="muted">deleted site</span>
                       : <Link to={paths.site(run.targetId)}>{run.targetLabel || run.targetUrl}</Link>}
                   </td>
                 )}
-                <td className="mono nowrap">{run.agentName}</td>
-                <td><StatusBadge status={run.status} /></td>
-                <td className="num">{formatMs(m?.p50_ms)}</td>
-                <td className="num" data-testid="run-p95">{formatMs(m?.p95_ms)}</td>
-                <td className="num">{formatMs(m?.p99_ms)}</td>
-                <td className="num">{formatRate(m?.rps, '')}</td>
-                <td className={failing ? 'num bad' : 'num'}>{formatPercent(m?.error_rate)}</td>
-                <td className="num">{formatCount(m?.iterations)}</td>
+                <td className="mono nowrap cell-agent">{run.agentName}</td>
+                <td className="cell-status"><StatusBadge status={run.status} /></td>
+                <td className="num" data-label="p50">{formatMs(m?.p50_ms)}</td>
+                <td className="num" data-label="p95" data-testid="run-p95">{formatMs(m?.p95_ms)}</td>
+                <td className="num" data-label="p99">{formatMs(m?.p99_ms)}</td>
+                <td className="num" data-label="Req/s">{formatRate(m?.rps, '')}</td>
+                <td className={failing ? 'num bad' : 'num'} data-label="Fail rate">{formatPercent(m?.error_rate)}</td>
+                <td className="num" data-label="Iterations">{formatCount(m?.iterations)}</td>
               </tr>
             )
           })}

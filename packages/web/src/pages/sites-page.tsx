@@ -135,21 +135,21 @@ function SiteRow ({ target, now, error, onEdit, onToggle, onDelete }: SiteRowPro
   const failing = stats.errorRate !== null && stats.errorRate > FAIL_RATE_ALERT
   return (
     <tr className={target.enabled ? undefined : 'row-disabled'}>
-      <th scope="row" className="site-cell">
+      <th scope="row" className="site-cell cell-site">
         <Link to={paths.site(target.id)} className="site-name">{name}</Link>
         {target.label !== '' && <span className="site-url">{target.url}</span>}
         {error !== null && <span className="field-error" role="alert">{error}</span>}
       </th>
-      <td>
+      <td className="cell-switch">
         <button type="button" role="switch" aria-checked={target.enabled} className="switch"
           aria-label={`Enabled: ${name}`} onClick={() => { void onToggle() }}>
           <span className="switch-knob" aria-hidden="true" />
         </button>
       </td>
-      <td className="nowrap muted">
+      <td className="nowrap muted cell-load">
         {target.vus} VU · {target.durationS} s · every {formatInterval(target.runIntervalMs)}
       </td>
-      <td className="nowrap">
+      <td className="nowrap cell-last">
         {stats.lastRunAt === null
           ? <span className="muted">never</span>
           : (
@@ -159,10 +159,12 @@ function SiteRow ({ target, now, error, onEdit, onToggle, onDelete }: SiteRowPro
             </span>
           )}
       </td>
-      <td className="num" data-testid="site-p95">{formatMs(stats.p95Ms)}</td>
-      <td className={failing ? 'num bad' : 'num'}>{formatPercent(stats.errorRate)}</td>
-      <td className="trend"><Sparkline values={stats.p95TrendMs} label={`p95 trend of ${name}`} /></td>
-      <td className="row-actions">
+      <td className="num cell-p95" data-label="p95" data-testid="site-p95">{formatMs(stats.p95Ms)}</td>
+      <td className={failing ? 'num bad cell-errors' : 'num cell-errors'} data-label="Errors">
+        {formatPercent(stats.errorRate)}
+      </td>
+      <td className="trend cell-trend"><Sparkline values={stats.p95TrendMs} label={`p95 trend of ${name}`} /></td>
+      <td className="row-actions cell-actions">
         {confirming
           ? (
             <span className="confirm" role="group" aria-label={`Confirm deleting ${name}`}>
