@@ -119,6 +119,18 @@ describe('loadfleet run', () => {
     expect(out.stderr).not.toMatch(/^\s+at /m)
   })
 
+  it('--engine k6 without a k6 binary is a run error (103) with one line saying so', async () => {
+    const { stdout, stderr, code } = await new Promise<CliOutput>((resolve) => {
+      execFile(process.execPath, [CLI, 'run', '--url', `${url}/`, '--engine', 'k6'],
+        { cwd: dir, env: { ...process.env, K6_BINARY: join(dir, 'no-k6-here') } },
+        (err, out, errOut) => resolve({ code: err === null ? 0 : Number(err.code), stdout: out, stderr: errOut }))
+    })
+    expect(code).toBe(103)
+    expect(stdout).toBe('')
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1)
+    expect(stderr).toMatch(/k6/)
+  })
+
   it('shows a live progress line only when stderr is a terminal', async () => {
     // `script` gives the CLI a pseudo-terminal, as an interactive shell would.
     const command = `${process.execPath} ${CLI} run --url ${url}/ --vus 2 --duration 3s --sleep 10ms --json`

@@ -7,10 +7,14 @@ import { constantVus, perVu, shared, step, testSpec } from './helpers/spec.js'
 
 let fast: Target
 let slow: Target
+const arrivalsMs: number[] = []
 
 beforeAll(async () => {
   fast = await startTarget((_req, res) => reply(res, 200, 'ok'))
-  slow = await startTarget((req, res) => reply(res, 200, 'slow', Number(new URL(req.url ?? '/', 'http://x').searchParams.get('ms') ?? 200)))
+  slow = await startTarget((req, res) => {
+    arrivalsMs.push(performance.now())
+    reply(res, 200, 'slow', Number(new URL(req.url ?? '/', 'http://x').searchParams.get('ms') ?? 200))
+  })
 })
 afterAll(async () => {
   await fast.close()
@@ -48,9 +52,16 @@ describe('constant-arrival-rate', () => {
 
   it('keeps its rate when the server is slow, growing VUs up to maxVUs', async () => {
     const before = slow.requests
+    arrivalsMs.length = 0
     const started = performance.now()
     const result = await runTest(testSpec({ scenarios: [car(30)], requests: [step(`${slow.url}/?ms=250`)] }))
     const wallMs = performance.now() - started
+    // On schedule whatever the response times: 25 ms apart, so the last one starts about 1975 ms after the first.
+    const span = (arrivalsMs.at(-1) ?? 0) - (arrivalsMs[0] ?? 0)
+    expect(span).toBeGreaterThan(1_975 - 100)
+    expect(span).toBeLessThan(1_975 + 100)
+    const firstSecond = arrivalsMs.filter((t) => t - (arrivalsMs[0] ?? 0) < 1_000).length
+    expect(Math.abs(firstSecond - 40)).toBeLessThanOrEqual(3)
     // 40/s for 2 s = 80 iterations, each 250 ms long: about 10 in flight, so more VUs than pre-allocated.
     expect(result.metrics.iterations?.values.count).toBe(80)
     expect(slow.requests - before).toBe(80)

@@ -40,7 +40,8 @@ export async function executeRun (spec: TestSpec, opts: RunOutputOptions, signal
     progress.clear()
   }
   if (opts.json) process.stdout.write(JSON.stringify(result) + '\n')
-  else {
+  else if (result.outcome !== 'error' || Object.keys(result.metrics).length > 0) {
+    // A run that never started has nothing to summarise; its reason goes to stderr.
     process.stdout.write(renderTextSummary(result, {
       trendStats: spec.summaryTrendStats, color: process.stdout.isTTY, scenarioLines: describeScenarios(spec),
     }) + '\n')

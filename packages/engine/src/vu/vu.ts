@@ -20,6 +20,8 @@ export class Vu {
   readonly #client: HttpClient
   /** Hops of the request in flight; recorded when it resolves, because only then is the final hop known. */
   readonly #hops: HttpSample[] = []
+  /** Hops in `#hops`: a count, so the hot path never truncates the array. */
+  #hopCount = 0
   #interrupted = false
   #busy = false
   #sleepTimer: NodeJS.Timeout | undefined
@@ -28,7 +30,7 @@ export class Vu {
   constructor (shared: VuShared) {
     this.#shared = shared
     this.#client = shared.createClient((s) => {
-      if (!this.#interrupted) this.#hops.push(s)
+      if (!this.#interrupted) this.#hops[this.#hopCount++] = s
     })
   }
 
@@ -48,8 +50,9 @@ export class Vu {
     const startedAt = performance.now()
     const { steps, metrics, sleepMs } = this.#shared
     try {
-      for (const step of steps) {
-        this.#hops.length = 0
+      for (let i = 0; i < steps.length; i++) {
+        const step = steps[i] as PreparedStep
+        this.#hopCount = 0
         const response = await this.#client.request(step.request)
         if (this.#interrupted) return false
         this.#recordStep(step, response.status, response.errorKind === null)
@@ -68,7 +71,7 @@ export class Vu {
   #recordStep (step: PreparedStep, finalStatus: number, transportOk: boolean): void {
     const { metrics } = this.#shared
     const hops = this.#hops
-    const last = hops.length - 1
+    const last = this.#hopCount - 1
     for (let i = 0; i <= last; i++) {
       const hop = hops[i]
       if (hop === undefined) continue
@@ -77,7 +80,7 @@ export class Vu {
       metrics.recordHttp(hop, expected, step.origin)
     }
     if (step.checkIndex >= 0) metrics.recordCheck(step.checkIndex, transportOk && isExpected(step, finalStatus))
-    hops.length = 0
+    this.#hopCount = 0
   }
 
   #sleep (ms: number): Promise<void> {
@@ -91,7 +94,7 @@ export class Vu {
   interrupt (): void {
     if (this.#interrupted) return
     this.#interrupted = true
-    this.#hops.length = 0
+    this.#hopCount = 0
     clearTimeout(this.#sleepTimer)
     this.#wake?.()
     this.#client.close()
