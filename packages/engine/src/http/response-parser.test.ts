@@ -53,6 +53,8 @@ const CASES: Array<[string, string, Partial<Parsed>]> = [
   ['HTTP/1.0 defaults to close', 'HTTP/1.0 200 OK\r\ncontent-length: 1\r\n\r\nx', { keepAlive: false }],
   ['location on 3xx', 'HTTP/1.1 302 Found\r\nLocation:  /next?a=1 \r\ncontent-length: 0\r\n\r\n', { location: '/next?a=1' }],
   ['bare LF line endings', 'HTTP/1.1 200 OK\ncontent-length: 2\n\nok', { status: 200 }],
+  ['chunked wins over content-length, then close', 'HTTP/1.1 200 OK\r\ncontent-length: 3\r\n' +
+    'transfer-encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n', { status: 200, keepAlive: false }],
   ['no reason phrase', 'HTTP/1.1 200\r\ncontent-length: 0\r\n\r\n', { status: 200 }],
   ['repeated equal content-length', 'HTTP/1.1 200 OK\r\ncontent-length: 1\r\ncontent-length: 1\r\n\r\nx', { status: 200 }],
 ]

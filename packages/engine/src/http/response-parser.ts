@@ -249,6 +249,8 @@ export class ResponseParser {
     if (this.#isHead || status === 204 || status === 304 || status === 101) {
       this.#finish()
     } else if (this.#chunked && !this.#otherCoding) {
+      // Both framings at once is how responses get smuggled: chunked wins, and the connection is not trusted again.
+      if (this.#contentLength >= 0) this.keepAlive = false
       this.#state = S_CHUNK_SIZE
       this.#remaining = 0
       this.#sawDigit = false

@@ -21,11 +21,17 @@ export interface HttpSample {
   /** 0 when no complete response arrived. */
   status: number
   errorKind: ErrorKind | null
+  /** Before the request could start: DNS lookup on a new connection, else the wait for the kept one. */
   blockedUs: number
+  /** TCP connect; non-zero only on the hop that opened the connection. */
   connectingUs: number
+  /** TLS handshake; non-zero only on the hop that opened the connection. */
   tlsHandshakingUs: number
+  /** Writing the request until the kernel took it. */
   sendingUs: number
+  /** Request sent until the first response byte (TTFB). */
   waitingUs: number
+  /** First response byte until the last. */
   receivingUs: number
   /** sending + waiting + receiving (k6's http_req_duration). */
   durationUs: number
