@@ -35,7 +35,8 @@ async function runUp (options: UpOptions): Promise<void> {
     const { k6DesiredAgentCount } = await client.getConfig()
     process.stdout.write([
       `Loadfleet is up with ${k6DesiredAgentCount} agent(s) (change it in the dashboard or with --agents).`,
-      `  Dashboard:   ${server.url}`,
+      `  Dashboard:   ${server.url}/agents/k6`,
+      `  API docs:    ${server.url}/api/docs`,
       `  Admin login: ${server.adminAuth}`,
       'Press Ctrl-C to stop.',
       '',
