@@ -1,6 +1,6 @@
 // Engine benchmark (not a test): Loadfleet beside autocannon, wrk and k6 against one local target.
-// Env: BENCH_SECONDS (default 10), BENCH_MEMORY_SECONDS (default 20), BENCH_MEMORY_VUS (default "1000,10000"),
-// BENCH_SKIP_MEMORY=1, K6_BINARY. Writes bench/results/engine.{md,json}.
+// Env: BENCH_SECONDS (default 10), BENCH_ROUNDS (default 3), BENCH_MEMORY_SECONDS (default 20),
+// BENCH_MEMORY_VUS (default "1000,10000"), BENCH_SKIP_MEMORY=1, K6_BINARY. Writes bench/results/engine.{md,json}.
 import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import { dirname, join } from 'node:path'
@@ -13,6 +13,8 @@ import { k6Binary, runAutocannon, runK6, runLoadfleet, runWrk, wrkVersion } from
 const HERE = dirname(fileURLToPath(import.meta.url))
 const RESULTS = join(HERE, '..', 'results')
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
+/** The machine is shared: each tool runs this many times, interleaved, and the median round is reported. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const MEMORY_SECONDS = Number(process.env.BENCH_MEMORY_SECONDS ?? 20)
 const MEMORY_VUS = (process.env.BENCH_MEMORY_VUS ?? '1000,10000').split(',').map(Number)
 /** Loadfleet runners measured: the client alone, and the whole engine (runTest) as `loadfleet run` uses it. */
@@ -20,14 +22,29 @@ const LOADFLEET_RUNNERS = ['client', 'engine']
 
 const loadavg = () => os.loadavg().map((n) => Math.round(n * 100) / 100)
 
+/** The round with the median CPU per request, its note giving the range over all rounds. */
+function medianRound (rounds) {
+  const sorted = [...rounds].sort((a, b) => a.cpuUsPerRequest - b.cpuUsPerRequest)
+  const median = sorted[Math.floor((sorted.length - 1) / 2)]
+  if (rounds.length < 2) return median
+  const range = `CPU µs/req over ${rounds.length} rounds: ${sorted.map((r) => r.cpuUsPerRequest.toFixed(1)).join(', ')}`
+  return { ...median, rounds, note: [median.note, range].filter(Boolean).join('; ') }
+}
+
 async function throughputCase (url, tools) {
   const load = { vus: 10, sleepMs: 0, durationMs: SECONDS * 1000 }
-  const rows = []
-  for (const runner of LOADFLEET_RUNNERS) rows.push(await runLoadfleet(url, load, runner))
-  rows.push(await runAutocannon(url, load))
-  if (tools.wrk) rows.push(await runWrk(url, load))
-  if (tools.k6) rows.push(await runK6(tools.k6.bin, url, load))
-  return { title: `10 VUs, no sleep, ${SECONDS} s`, load, rows }
+  const runs = [
+    ...LOADFLEET_RUNNERS.map((runner) => () => runLoadfleet(url, load, runner)),
+    () => runAutocannon(url, load),
+    ...(tools.wrk ? [() => runWrk(url, load)] : []),
+    ...(tools.k6 ? [() => runK6(tools.k6.bin, url, load)] : []),
+  ]
+  const rounds = runs.map(() => [])
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, run] of runs.entries()) rounds[i].push(await run())
+  }
+  const title = `10 VUs, no sleep, ${SECONDS} s (median of ${ROUNDS} interleaved rounds)`
+  return { title, load, rows: rounds.map(medianRound) }
 }
 
 async function memoryCase (url, tools) {
@@ -50,6 +67,7 @@ async function main () {
   if (k6 === null) { console.log('k6: not found (set K6_BINARY)'); notes.push('k6: not found (set K6_BINARY)') }
   const autocannon = JSON.parse(readFileSync(join(HERE, '..', '..', 'node_modules', 'autocannon', 'package.json'))).version
   const target = await startTarget()
+  process.once('SIGINT', () => { target.stop().finally(() => process.exit(130)) })
   console.log(`target: ${target.kind} at ${target.url}`)
   if (!target.kind.startsWith('nginx')) notes.push(`target fell back to ${target.kind}`)
   const loadBefore = loadavg()
