@@ -104,6 +104,23 @@ describe('ramping-vus', () => {
   })
 })
 
+describe('gracefulRampDown', () => {
+  const rampDown = (gracefulRampDownMs: number): ScenarioSpec => ({
+    name: 'down', executor: 'ramping-vus', startTimeMs: 0, gracefulStopMs: 5_000, gracefulRampDownMs, startVUs: 2,
+    stages: [{ durationMs: 300, target: 2 }, { durationMs: 0, target: 0 }, { durationMs: 1_500, target: 0 }],
+  })
+
+  it('interrupts iterations of removed VUs after gracefulRampDown, uncounted', async () => {
+    const result = await runTest(testSpec({ scenarios: [rampDown(200)], requests: [step(`${slow.url}/?ms=1000`)] }))
+    expect(result.metrics.iterations).toBeUndefined()
+  })
+
+  it('lets removed VUs finish the iteration they are in, and start no other', async () => {
+    const result = await runTest(testSpec({ scenarios: [rampDown(2_000)], requests: [step(`${slow.url}/?ms=1000`)] }))
+    expect(result.metrics.iterations?.values.count).toBe(2)
+  })
+})
+
 describe('gracefulStop', () => {
   it('interrupts iterations still running after gracefulStop and does not count them', async () => {
     const started = performance.now()
