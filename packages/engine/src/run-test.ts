@@ -25,7 +25,9 @@ const DEFAULT_PROGRESS_MS = 1000
 
 /**
  * Runs a load test with the built-in engine and returns its result. Never rejects: a test that cannot run comes
- * back with outcome `error` and its reason.
+ * back with outcome `error` and its reason. Trend percentiles are HdrHistogram's: the value at or below which that
+ * share of samples lie (reported as its bucket's highest equivalent value, at most 0.1 % above); k6 instead
+ * interpolates between the two nearest samples, so on few samples the two can differ by up to one sample gap.
  */
 export async function runTest (spec: TestSpec, options: RunTestOptions = {}): Promise<RunResult> {
   const startedAt = Date.now()
