@@ -20,9 +20,11 @@ const FIXTURES = new URL('../../../../shared/fixtures/k6/', import.meta.url).pat
 const FAKE_K6 = `#!/bin/sh
 echo "$@" > "$LF_FAKE_DIR/args"
 summary=""
+jsonout=""
 prev=""
 for arg in "$@"; do
   if [ "$prev" = "--summary-export" ]; then summary="$arg"; fi
+  if [ "$prev" = "--out" ]; then jsonout="\${arg#json=}"; fi
   prev="$arg"
 done
 cp "$arg" "$LF_FAKE_DIR/script.js"
@@ -34,6 +36,7 @@ if [ "$LF_FAKE_MODE" = "hang" ]; then
   wait
 fi
 if [ -n "$LF_FAKE_FIXTURE" ]; then cp "$LF_FAKE_FIXTURE" "$summary"; fi
+if [ -n "$jsonout" ] && [ -n "$LF_FAKE_JSONL" ]; then cp "$LF_FAKE_JSONL" "$jsonout"; fi
 echo 'time="2026-11-23T17:43:14Z" level=error msg="first problem"' >&2
 echo "$LF_FAKE_STDERR" >&2
 exit "$LF_FAKE_EXIT"
@@ -44,7 +47,7 @@ let fakeK6: string
 let spec: TestSpec
 
 function fake (env: Record<string, string>): void {
-  for (const key of ['LF_FAKE_MODE', 'LF_FAKE_FIXTURE', 'LF_FAKE_STDERR', 'LF_FAKE_EXIT']) delete process.env[key]
+  for (const key of ['LF_FAKE_MODE', 'LF_FAKE_FIXTURE', 'LF_FAKE_STDERR', 'LF_FAKE_EXIT', 'LF_FAKE_JSONL']) delete process.env[key]
   Object.assign(process.env, { LF_FAKE_DIR: dir, LF_FAKE_EXIT: '0', LF_FAKE_STDERR: '', ...env })
 }
 
@@ -89,6 +92,16 @@ describe('runWithK6 with a fake k6 binary (shell script standing in for k6)', ()
     expect(await readFile(join(dir, 'script.js'), 'utf8')).toContain('"http://127.0.0.1:9/errors"')
   })
 
+  it('fake k6 writing a --out json fixture → responses counted per status when asked', async () => {
+    fake({ LF_FAKE_EXIT: '0', LF_FAKE_FIXTURE: join(FIXTURES, 'summary-export-default-stats.json'),
+      LF_FAKE_JSONL: join(FIXTURES, 'out-json-5-iterations.jsonl') })
+    const tmp = await mkdtemp(join(dir, 'run-'))
+    const result = await runWithK6(spec, { k6Binary: fakeK6, tmpDir: tmp, runId: 'r2', countResponses: true })
+    expect(result).toMatchObject({ outcome: 'passed', statusCodes: { 200: 5 }, errorKinds: {} })
+    expect(await readFile(join(dir, 'args'), 'utf8')).toContain(`--out json=${join(tmp, 'out-r2.jsonl')} `)
+    expect(await readdir(tmp)).toEqual([])
+  })
+
   it('fake k6 exiting 0 with the default-stats fixture → passed', async () => {
     fake({ LF_FAKE_EXIT: '0', LF_FAKE_FIXTURE: join(FIXTURES, 'summary-export-default-stats.json') })
     const result = await runWithK6(spec, { k6Binary: fakeK6, tmpDir: dir })
@@ -98,7 +111,8 @@ describe('runWithK6 with a fake k6 binary (shell script standing in for k6)', ()
 
   it("fake k6 exiting 107 → error with k6's last stderr line", async () => {
     fake({ LF_FAKE_EXIT: '107', LF_FAKE_STDERR: 'level=error msg="TypeError: boom at default (file:///x.js:12:3)"' })
-    const result = await runWithK6(spec, { k6Binary: fakeK6, tmpDir: dir })
+    const result = await runWithK6(spec, { k6Binary: fakeK6, tmpDir: dir, countResponses: true }) // no --out file written
+    expect(result.statusCodes).toEqual({})
     expect(result.outcome).toBe('error')
     expect(result.errorMessage).toBe('k6 exited with code 107: level=error msg="TypeError: boom at default (file:///x.js:12:3)"')
     expect(await tmpFiles(dir)).toEqual([])

@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
+import { createReadStream } from 'node:fs'
 import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { parseK6SummaryExport, type K6SummaryData, type RunResult, type TestSpec } from '@loadfleet/core'
+import {
+  addK6JsonLine, emptyK6ResponseCounts, parseK6SummaryExport, type K6SummaryData, type RunResult, type TestSpec,
+} from '@loadfleet/core'
 import { generateK6Script } from './generate-script.js'
 
 /** Options of `runWithK6`. */
@@ -17,6 +20,11 @@ export interface RunWithK6Options {
   onStdout?: (line: string) => void
   /** Names the temp files; random when absent. */
   runId?: string
+  /**
+   * Also count responses per status code and error kind, which k6's summary lacks, from a `--out json` stream.
+   * Costs k6 disk space (about 4 kB per request), hence opt-in.
+   */
+  countResponses?: boolean
 }
 
 /** The trend stats we ask k6 for: its defaults plus p(99), which the control plane stores. */
@@ -42,17 +50,21 @@ export async function runWithK6 (spec: TestSpec, options: RunWithK6Options): Pro
   const runId = options.runId ?? randomUUID()
   const scriptPath = join(options.tmpDir, `k6-script-${runId}.js`)
   const summaryPath = join(options.tmpDir, `summary-${runId}.json`)
+  const outPath = join(options.tmpDir, `out-${runId}.jsonl`)
   const startedAt = Date.now()
-  const base = { engine: 'k6' as const, startedAt, metrics: {}, thresholds: [], statusCodes: {}, errorKinds: {} }
+  const base: Pick<RunResult, 'engine' | 'startedAt' | 'metrics' | 'thresholds' | 'statusCodes' | 'errorKinds'> =
+    { engine: 'k6', startedAt, metrics: {}, thresholds: [], statusCodes: {}, errorKinds: {} }
   if (isAborted(options.signal)) {
     const errorMessage = 'cancelled before k6 started'
     return { ...base, outcome: 'error', finishedAt: startedAt, durationMs: 0, abortedBy: 'signal', errorMessage }
   }
   try {
     await writeFile(scriptPath, generateK6Script(spec))
+    const out = options.countResponses === true ? ['--out', `json=${outPath}`] : []
     const args = ['run', '--summary-export', summaryPath, '--summary-trend-stats', K6_TREND_STATS,
-      '--no-usage-report', '--no-color', scriptPath]
+      '--no-usage-report', '--no-color', ...out, scriptPath]
     const exit = await runProcess(options.k6Binary, args, options)
+    if (options.countResponses === true) Object.assign(base, await countResponses(outPath))
     const finishedAt = Date.now()
     const wall = { finishedAt, durationMs: finishedAt - startedAt }
     const summary = await readSummary(summaryPath)
@@ -65,7 +77,7 @@ export async function runWithK6 (spec: TestSpec, options: RunWithK6Options): Pro
     const durationMs = summary !== undefined && summary.durationMs > 0 ? summary.durationMs : wall.durationMs
     return { ...base, ...fromSummary, finishedAt, durationMs, outcome: exit.code === 0 ? 'passed' : 'failed' }
   } finally {
-    await Promise.all([rm(scriptPath, { force: true }), rm(summaryPath, { force: true })])
+    await Promise.all([scriptPath, summaryPath, outPath].map((path) => rm(path, { force: true })))
   }
 }
 
@@ -92,6 +104,18 @@ function withSpecVerdicts (summary: K6SummaryData, spec: TestSpec): Pick<RunResu
     thresholds: summary.thresholds.map((v) => ({ ...v, abortOnFail: abortOnFail.has(`${v.metric}\0${v.expression}`) })),
     checks: summary.checks,
   }
+}
+
+/** Streams k6's `--out json` file (it can be large) into per-status and per-error-kind counts. */
+async function countResponses (path: string): Promise<Pick<RunResult, 'statusCodes' | 'errorKinds'>> {
+  const counts = emptyK6ResponseCounts()
+  try {
+    const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity })
+    for await (const line of lines) addK6JsonLine(counts, line)
+  } catch {
+    // no output file (k6 failed early): leave the counts empty; the exit code tells what happened
+  }
+  return { statusCodes: counts.statusCodes, errorKinds: counts.errorKinds }
 }
 
 async function readSummary (path: string): Promise<K6SummaryData | undefined> {
