@@ -111,7 +111,8 @@ describe('runWithK6 with a fake k6 binary (shell script standing in for k6)', ()
 
   it("fake k6 exiting 107 → error with k6's last stderr line", async () => {
     fake({ LF_FAKE_EXIT: '107', LF_FAKE_STDERR: 'level=error msg="TypeError: boom at default (file:///x.js:12:3)"' })
-    const result = await runWithK6(spec, { k6Binary: fakeK6, tmpDir: dir, countResponses: true }) // no --out file written
+    // countResponses with no --out file written: counts stay empty, the exit code decides
+    const result = await runWithK6(spec, { k6Binary: fakeK6, tmpDir: dir, countResponses: true })
     expect(result.statusCodes).toEqual({})
     expect(result.outcome).toBe('error')
     expect(result.errorMessage).toBe('k6 exited with code 107: level=error msg="TypeError: boom at default (file:///x.js:12:3)"')
