@@ -10,6 +10,15 @@ describe('agentOptionsFromEnv', () => {
       tmpDir: '/tmp', defaultVus: 1, defaultDurationMs: 30_000, maxConcurrentRuns: 1,
     })
     expect(options?.k6Binary).toBeUndefined()
+    expect(options?.parentPid).toBeUndefined()
+  })
+
+  it('reads the optional settings', () => {
+    const { options } = agentOptionsFromEnv({
+      DASHBOARD_SECRET: 's', AGENT_NAME: 'a', K6_BINARY: '/usr/bin/k6', K6_DURATION: '1m30s', LOADFLEET_PARENT_PID: '42',
+      MAX_CONCURRENT_RUNS: '3',
+    })
+    expect(options).toMatchObject({ k6Binary: '/usr/bin/k6', defaultDurationMs: 90_000, parentPid: 42, maxConcurrentRuns: 3 })
   })
 
   it.each([

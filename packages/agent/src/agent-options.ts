@@ -23,6 +23,8 @@ export interface AgentOptions {
   /** MAX_CONCURRENT_RUNS: runs at once; 1 keeps measurements from disturbing each other. */
   maxConcurrentRuns: number
   version?: string
+  /** LOADFLEET_PARENT_PID (set by the process scaler): stop once this process is no longer our parent. */
+  parentPid?: number
   logger?: Logger
   /** How long a flush of undelivered results may take on shutdown. */
   shutdownFlushMs?: number
@@ -67,6 +69,8 @@ export function agentOptionsFromEnv (env: Env): { options?: AgentOptions, errors
     defaultDurationMs: defaultDurationMs ?? 30_000,
     maxConcurrentRuns: int('MAX_CONCURRENT_RUNS', 1, 1),
   }
+  const parentPid = Number(env.LOADFLEET_PARENT_PID)
+  if (Number.isInteger(parentPid) && parentPid > 0) options.parentPid = parentPid
   const k6Binary = nonEmpty(env.K6_BINARY)
   if (k6Binary !== undefined) options.k6Binary = k6Binary
   return errors.length > 0 ? { errors } : { options, errors }

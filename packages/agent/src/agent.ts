@@ -32,6 +32,7 @@ export interface Agent {
 const SHUTDOWN_ABORT_MS = 5000
 const DEFAULT_SHUTDOWN_FLUSH_MS = 10_000
 const SHUTTING_DOWN = 'agent shutting down'
+const PARENT_CHECK_MS = 1000
 
 interface ActiveRun { targetId: string, controller: AbortController, settled: Promise<void>, finished: boolean }
 
@@ -94,6 +95,7 @@ class AgentProcess {
     if (k6Binary !== undefined && engineFor(k6Binary) === 'loadfleet') {
       this.#log.log('warn', 'k6_binary_missing', { k6Binary, fallback: 'built-in engine' })
     }
+    if (this.#o.parentPid !== undefined) this.#watchParent(this.#o.parentPid)
     const { recovered, interrupted } = await this.#spool.open()
     if (recovered > 0) this.#log.log('info', 'spool_recovered', { results: recovered, interrupted })
     this.#deliverer.kick()
@@ -101,6 +103,15 @@ class AgentProcess {
     if (this.#stopping !== null) return
     this.#timers.push(setInterval(() => { void this.#heartbeat() }, heartbeatIntervalMs))
     void this.#poll()
+  }
+
+  /** A local fleet's agent must not outlive `loadfleet up` when that is killed outright (no SIGTERM reaches us). */
+  #watchParent (parentPid: number): void {
+    const check = (): void => {
+      if (process.ppid !== parentPid) void this.#stop('parent process exited')
+    }
+    this.#timers.push(setInterval(check, PARENT_CHECK_MS))
+    check() // the parent may have died while this process was still starting
   }
 
   async #registerWithRetry (): Promise<void> {

@@ -120,6 +120,7 @@ export class ProcessScaler implements FleetScaler {
     }
     return {
       ...env, DASHBOARD_URL: this.#o.serverUrl, DASHBOARD_SECRET: this.#o.agentToken, AGENT_NAME: name, TMP_DIR: tmpDir,
+      LOADFLEET_PARENT_PID: String(process.pid), // no orphans if the control plane is killed outright
     }
   }
 

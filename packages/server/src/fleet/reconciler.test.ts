@@ -52,7 +52,7 @@ describe('FleetReconciler', () => {
     reconciler.start()
     desired = 7
     const deadline = Date.now() + 5000
-    while (reconciler.status().desired !== 7 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    while (reconciler.status().running !== 7 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
     expect(reconciler.status()).toMatchObject({ desired: 7, running: 7 })
     await reconciler.stop()
   })
