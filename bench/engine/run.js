@@ -87,6 +87,12 @@ async function main () {
   console.log(`\nload average after: ${loadAfter.join(' ')}`)
   notes.push('wrk cannot sleep between requests, so it has no memory row; autocannon has no think time, so its' +
     ' memory row uses an overall rate of one request per connection per second instead.')
+  notes.push('loadfleet (client loop): the engine\'s HTTP client alone, N VUs in a closed loop, each latency recorded' +
+    ' in an HDR histogram; loadfleet (runTest): the whole engine as `loadfleet run` drives it (executors, all k6' +
+    ' metrics, thresholds).')
+  notes.push('The memory case starts every VU at once, as k6 does: creating 10,000 sockets takes Node about 1 s, and' +
+    ' the VUs then stay in lockstep (a burst of 10,000 requests each second against one nginx worker), so the' +
+    ' 10,000-VU request rate is below 10,000/s.')
   const info = {
     finishedAt: new Date().toISOString(),
     target: target.kind,
