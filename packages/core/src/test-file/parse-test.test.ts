@@ -60,6 +60,7 @@ describe('parseTestObject: request steps, thresholds, defaults', () => {
         body: '{"q":"shoes"}', expectStatus: [200, 201], timeoutMs: 5000 },
     ])
     expect(value).toMatchObject({ sleepMs: 1000, insecureSkipTLSVerify: false, maxRedirects: 10 })
+    expect(Object.isFrozen(value?.requests[1]?.headers)).toBe(true) // shared by every VU: never written to
     expect(value?.summaryTrendStats).toContain('p(99)')
   })
 

@@ -75,7 +75,16 @@ function validate (input: unknown, ctx: { file?: string, lineOf?: LineOf }): Par
   }
   diagnostics.sort((a, b) => (a.line ?? 0) - (b.line ?? 0))
   if (hasErrors(diagnostics) || !parsed.success) return { diagnostics }
-  return { value: normaliseTestFile(parsed.data), diagnostics }
+  return { value: deepFreeze(normaliseTestFile(parsed.data)), diagnostics }
+}
+
+/** The spec is shared by every VU and worker of a run; freezing it turns an accidental write into an error. */
+function deepFreeze<T> (value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child)
+    Object.freeze(value)
+  }
+  return value
 }
 
 /** One message per problem; an unknown-keys issue becomes one per key, pointing at the key itself. */
