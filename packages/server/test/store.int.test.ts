@@ -97,10 +97,10 @@ describe.each(['sqlite', 'postgres'] as const)('store on %s', (kind) => {
     await expect(startRun(store, { agentName: 'a1', id: 'run-idem-0002', targetId: 'nope', startedAt }))
       .rejects.toMatchObject({ code: 'LF_TARGET_NOT_FOUND' })
     expect((await store.repos.agents.get('a1'))).toMatchObject({ status: 'busy', currentRunId: 'run-idem-0001' })
-    const forAgent = await store.repos.targets.listForAgent('a1')
+    const forAgent = await store.targetsForAgent('a1')
     expect(forAgent.find((t) => t.id === target.id)?.lastStartedAt).toBe('2026-01-02T03:04:05.678Z')
     expect(forAgent.find((t) => t.id === other.id)?.lastStartedAt).toBeNull()
-    expect((await store.repos.targets.listForAgent('a2')).find((t) => t.id === target.id)?.lastStartedAt).toBeNull()
+    expect((await store.targetsForAgent('a2')).find((t) => t.id === target.id)?.lastStartedAt).toBeNull()
 
     const summary = { metrics: { http_reqs: { values: { count: 4242 } } }, nested: { b: 1, a: [1, 2, { z: null }] } }
     const result = { agentName: 'a1', id: 'run-idem-0001', status: 'passed' as const, finishedAt: startedAt + 30_000,

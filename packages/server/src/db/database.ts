@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import SQLite from 'better-sqlite3'
 import pg from 'pg'
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely'
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely'
 import type { Database } from './schema.js'
 import { migrationProvider, type DialectName } from './migrations/index.js'
 
@@ -21,6 +21,8 @@ const SQLITE_BUSY_TIMEOUT_MS = 5000
 // Enough for the API plus the reaper; more connections only queue inside PostgreSQL.
 const PG_POOL_MAX = 10
 const PG_INT8_OID = 20
+// Distinct statement texts the API uses are a few hundred; the bound keeps ad-hoc IN (…) lists from growing it.
+const STATEMENT_CACHE_MAX = 1000
 
 /** Opens the store and applies pending migrations; the caller owns close(). */
 export async function openDatabase (location: DatabaseLocation): Promise<DatabaseHandle> {
@@ -42,8 +44,28 @@ function openSqlite (file: string): DatabaseHandle {
   sqlite.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`)
   // NORMAL is durable across process crashes in WAL mode; only an OS crash can lose the last commits.
   sqlite.pragma('synchronous = NORMAL')
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) })
   return { db, dialect: 'sqlite', close: () => db.destroy() }
+}
+
+/**
+ * Kysely prepares every query anew; the API runs the same few hundred statements all day, so reuse them
+ * (preparing costs more than running a small indexed query).
+ */
+function withStatementCache (sqlite: SQLite.Database): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>()
+  return {
+    close: () => { sqlite.close() },
+    prepare (text: string) {
+      let statement = cache.get(text)
+      if (statement === undefined) {
+        if (cache.size >= STATEMENT_CACHE_MAX) cache.clear()
+        statement = sqlite.prepare(text)
+        cache.set(text, statement)
+      }
+      return statement
+    },
+  }
 }
 
 function openPostgres (url: string): DatabaseHandle {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { sql, type Kysely } from 'kysely'
-import type { Config, Target, TargetWithStats } from '@loadfleet/api'
+import type { AgentTarget, Config, Target, TargetWithStats } from '@loadfleet/api'
 import type { Database } from './schema.js'
 import type { DatabaseHandle, DialectName } from './database.js'
 import { TargetsRepo, type TargetSpec, type TargetSpecPatch } from './repos/targets-repo.js'
@@ -20,6 +20,9 @@ export interface Repos {
 
 // The dashboard's trend line: enough points to see a regression, few enough to draw in a table row.
 const TREND_POINTS = 20
+// 1,000 agents poll every 5 s; the target list changes rarely. Writes through this replica refresh it at once,
+// writes through another replica are seen within this time (agents poll far less often anyway).
+const TARGETS_CACHE_MS = 1000
 
 function reposOf (db: Kysely<Database>): Repos {
   return {
@@ -34,6 +37,8 @@ type Diff = Record<string, { from: unknown, to: unknown }>
 export class Store {
   readonly #handle: DatabaseHandle
   readonly repos: Repos
+  #targetsCache: { at: number, targets: Target[] } | undefined
+  #targetsGeneration = 0
 
   constructor (handle: DatabaseHandle) {
     this.#handle = handle
@@ -56,8 +61,40 @@ export class Store {
     await this.#handle.close()
   }
 
+  /** The agent's target list with its own last start per target, so a restarted agent does not burst. */
+  async targetsForAgent (agentName: string): Promise<AgentTarget[]> {
+    const [targets, starts] = await Promise.all([this.#targets(), this.repos.targets.lastStartsOf(agentName)])
+    return targets.map((target) => {
+      const last = starts.get(target.id)
+      return { ...target, lastStartedAt: last === undefined ? null : new Date(last).toISOString() }
+    })
+  }
+
+  async #targets (): Promise<Target[]> {
+    const cached = this.#targetsCache
+    if (cached !== undefined && Date.now() - cached.at < TARGETS_CACHE_MS) return cached.targets
+    const generation = this.#targetsGeneration
+    const at = Date.now()
+    const targets = await this.repos.targets.list()
+    // A write that committed while this read ran may not be in it: then don't cache it.
+    if (generation === this.#targetsGeneration) this.#targetsCache = { at, targets }
+    return targets
+  }
+
+  /** A target write: the cache is dropped before (no read started now may be cached) and after the commit. */
+  async #writeTargets<T> (work: (repos: Repos, trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    this.#targetsGeneration++
+    this.#targetsCache = undefined
+    try {
+      return await this.transaction(work)
+    } finally {
+      this.#targetsGeneration++
+      this.#targetsCache = undefined
+    }
+  }
+
   async createTarget (spec: TargetSpec, actor: string): Promise<Target> {
-    return await this.transaction(async (r) => {
+    return await this.#writeTargets(async (r) => {
       const now = Date.now()
       const target = await r.targets.create({ id: randomUUID(), spec, now })
       await r.audit.add({ at: now, actor, action: 'create', entity: 'target', entityId: target.id, change: target })
@@ -66,7 +103,7 @@ export class Store {
   }
 
   async updateTarget (id: string, patch: TargetSpecPatch, actor: string): Promise<Target> {
-    return await this.transaction(async (r) => {
+    return await this.#writeTargets(async (r) => {
       const before = await r.targets.get(id)
       if (before === undefined) throw new TargetNotFound({ id })
       const now = Date.now()
@@ -84,7 +121,7 @@ export class Store {
   }
 
   async deleteTarget (id: string, actor: string): Promise<void> {
-    await this.transaction(async (r, trx) => {
+    await this.#writeTargets(async (r, trx) => {
       const before = await r.targets.get(id)
       if (before === undefined) throw new TargetNotFound({ id })
       await r.targets.delete(id)

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely'
-import type { AgentTarget, Target } from '@loadfleet/api'
+import type { Target } from '@loadfleet/api'
 import type { Database, TargetRow } from '../schema.js'
 
 /** A fully defaulted target as the admin API parsed it. */
@@ -75,20 +75,11 @@ export class TargetsRepo {
     await this.#db.deleteFrom('targets').where('id', '=', id).execute()
   }
 
-  /** Every target with when this agent last started it. */
-  async listForAgent (agentName: string): Promise<AgentTarget[]> {
-    const rows = await this.#db.selectFrom('targets')
-      .leftJoin('agent_target_starts as s', (join) => join
-        .onRef('s.target_id', '=', 'targets.id')
-        .on('s.agent_name', '=', agentName))
-      .selectAll('targets')
-      .select('s.last_started_at')
-      .orderBy('targets.created_at').orderBy('targets.id')
-      .execute()
-    return rows.map((row) => ({
-      ...toTarget(row),
-      lastStartedAt: row.last_started_at === null ? null : new Date(Number(row.last_started_at)).toISOString(),
-    }))
+  /** When this agent last started each target, by target id. */
+  async lastStartsOf (agentName: string): Promise<Map<string, number>> {
+    const rows = await this.#db.selectFrom('agent_target_starts').select(['target_id', 'last_started_at'])
+      .where('agent_name', '=', agentName).execute()
+    return new Map(rows.map((row) => [row.target_id, Number(row.last_started_at)]))
   }
 
   async recordStart (options: { agentName: string, targetId: string, startedAt: number }): Promise<void> {

@@ -34,7 +34,7 @@ export function agentRoutes (deps: RouteDeps) {
 
     app.get('/api/k6/agents/:name/targets', {
       schema: { tags, security, params: NameParams, response: { 200: z.object({ data: z.array(AgentTarget) }) } },
-    }, async (req) => ({ data: await deps.store.repos.targets.listForAgent(req.params.name) }))
+    }, async (req) => ({ data: await deps.store.targetsForAgent(req.params.name) }))
 
     app.post('/api/k6/agents/:name/runs', {
       schema: { tags, security, params: NameParams, body: RunStart, response: { 200: Run, 201: Run } },
