@@ -208,7 +208,7 @@ class AgentProcess {
       vus: this.#o.defaultVus, durationMs: this.#o.defaultDurationMs, userAgent: `loadfleet-agent/${this.#o.version ?? 'dev'}`,
     })
     const { finish } = await executeRun({
-      spec, signal: run.controller.signal, k6Binary: this.#o.k6Binary, tmpDir: this.#o.tmpDir,
+      spec, signal: run.controller.signal, k6Binary: this.#o.k6Binary, tmpDir: this.#o.tmpDir, runId,
     })
     await this.#complete(runId, run, run.controller.signal.aborted ? shutdownFinish(finish) : finish)
   }

@@ -1,15 +1,9 @@
 import { existsSync } from 'node:fs'
+import { delimiter, join } from 'node:path'
 import type { RunFinish } from '@loadfleet/api'
 import { runMetricsOf, type RunMetrics, type RunResult, type TestSpec } from '@loadfleet/core'
+import type * as Engine from '@loadfleet/engine'
 import { errorText } from './logger.js'
-
-interface K6Options { k6Binary: string, tmpDir: string, signal?: AbortSignal }
-
-/** The engine entry points the agent uses; loaded on first run so an idle agent stays small. */
-interface EngineModule {
-  runTest: (spec: TestSpec, options: { signal?: AbortSignal }) => Promise<RunResult>
-  runWithK6?: (spec: TestSpec, options: K6Options) => Promise<RunResult>
-}
 
 export interface ExecuteOptions {
   spec: TestSpec
@@ -17,25 +11,31 @@ export interface ExecuteOptions {
   /** K6_BINARY; used only when the file exists. */
   k6Binary: string | undefined
   tmpDir: string
+  /** Names k6's script and summary files (`summary-<runId>.json`), as in the operations guide. */
+  runId: string
 }
 
-let engine: Promise<EngineModule> | undefined
+// Loaded on first run, not at start: an idle agent stays small.
+let engine: Promise<typeof Engine> | undefined
 
 /** Which engine a run goes through: k6 when K6_BINARY is set and present, the built-in one otherwise. */
-export function engineFor (k6Binary: string | undefined): 'k6' | 'loadfleet' {
-  return k6Binary !== undefined && k6Binary !== '' && existsSync(k6Binary) ? 'k6' : 'loadfleet'
+export function engineFor (k6Binary: string | undefined, path = process.env.PATH ?? ''): 'k6' | 'loadfleet' {
+  if (k6Binary === undefined || k6Binary === '') return 'loadfleet'
+  // A bare command name ("k6") is looked up on PATH, as spawn would.
+  const present = k6Binary.includes('/')
+    ? existsSync(k6Binary)
+    : path.split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, k6Binary)))
+  return present ? 'k6' : 'loadfleet'
 }
 
 /** Runs one test and turns its outcome (or its failure) into the result the control plane stores. */
 export async function executeRun (options: ExecuteOptions): Promise<{ finish: RunFinish, result?: RunResult }> {
   try {
-    engine ??= import('@loadfleet/engine') as unknown as Promise<EngineModule>
+    engine ??= import('@loadfleet/engine')
     const { runTest, runWithK6 } = await engine
-    const { spec, signal, k6Binary, tmpDir } = options
-    // An engine build without k6 support falls back to the built-in engine rather than failing every run.
-    const useK6 = k6Binary !== undefined && engineFor(k6Binary) === 'k6' && typeof runWithK6 === 'function'
-    const result = useK6
-      ? await runWithK6(spec, { k6Binary, tmpDir, signal })
+    const { spec, signal, k6Binary, tmpDir, runId } = options
+    const result = k6Binary !== undefined && engineFor(k6Binary) === 'k6'
+      ? await runWithK6(spec, { k6Binary, tmpDir, signal, runId })
       : await runTest(spec, { signal })
     return { finish: finishOf(result), result }
   } catch (err) {
