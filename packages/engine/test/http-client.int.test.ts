@@ -150,6 +150,42 @@ describe('keep-alive and byte counts', () => {
     await server.close()
   })
 
+  it('counts large streamed bodies exactly, chunked and with a length, across many concurrent clients', async () => {
+    const server = createServer((req, res) => {
+      const chunked = req.url === '/chunked'
+      if (!chunked) res.setHeader('content-length', 3_000_000)
+      let left = 3_000_000
+      const pump = (): void => {
+        while (left > 0) {
+          const n = Math.min(left, 1 + Math.floor(Math.random() * 200_000))
+          left -= n
+          if (!res.write(Buffer.alloc(n, 120))) { res.once('drain', pump); return }
+        }
+        res.end()
+      }
+      pump()
+    })
+    const sockets: net.Socket[] = []
+    server.on('connection', (socket) => sockets.push(socket))
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const received: number[] = []
+    const clients = Array.from({ length: 4 }, () =>
+      createHttpClient({ insecureSkipTLSVerify: false, userAgent: 'lf', onSample: (s) => received.push(s.bytesReceived) }))
+    client = clients[0] as HttpClient
+    await Promise.all(clients.map(async (c) => {
+      for (const path of ['/chunked', '/length', '/chunked']) expect((await c.request(spec(base + path))).status).toBe(200)
+      c.close()
+    }))
+    await Promise.all(sockets.map(async (socket) => { if (!socket.closed) await once(socket, 'close') }))
+    server.close()
+    expect(sockets).toHaveLength(4)
+    expect(received).toHaveLength(12)
+    expect(received.reduce((a, b) => a + b, 0)).toBe(sockets.reduce((a, socket) => a + socket.bytesWritten, 0))
+    expect(Math.min(...received)).toBeGreaterThan(3_000_000)
+  })
+
   it('reads large headers split over many packets', async () => {
     const big = `x-big: ${'a'.repeat(40_000)}\r\n`
     const response = `HTTP/1.1 200 OK\r\n${big}content-length: 2\r\n\r\nok`
