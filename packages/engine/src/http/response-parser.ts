@@ -1,8 +1,5 @@
-const LF = 10
-const CR = 13
-const SP = 32
-const HTAB = 9
-const COLON = 58
+import { CR, COLON, HTAB, LF, SP, containsLower, equalsLower, hexValue } from './bytes.js'
+
 /** Status line plus headers of one response; Go's client (k6) allows 1 MB, Node 16 KB. Bounds memory per VU. */
 const MAX_HEAD_BYTES = 256 * 1024
 /** Chunk-extension and trailer bytes tolerated; they are skipped, never kept. */
@@ -327,36 +324,4 @@ export class ResponseParser {
     else this.#state = S_TRAILER_START
     return lf + 1
   }
-}
-
-function hexValue (byte: number): number {
-  if (byte >= 48 && byte <= 57) return byte - 48
-  const lower = byte | 0x20
-  if (lower >= 97 && lower <= 102) return lower - 87
-  return -1
-}
-
-/** Whether `b[s, e)` equals `lower` ignoring ASCII case (`lower` is already lower-case). */
-function equalsLower (b: Buffer, s: number, e: number, lower: Buffer): boolean {
-  if (e - s !== lower.length) return false
-  for (let i = 0; i < lower.length; i++) {
-    const c = b[s + i] ?? 0
-    if (c !== lower[i] && (c | 0x20) !== lower[i]) return false
-  }
-  return true
-}
-
-/** Whether the token list `b[s, e)` contains `lower` as a whole token, ignoring case. */
-function containsLower (b: Buffer, s: number, e: number, lower: Buffer): boolean {
-  let i = s
-  while (i < e) {
-    while (i < e && (b[i] === SP || b[i] === HTAB || b[i] === 0x2c)) i++
-    let j = i
-    while (j < e && b[j] !== 0x2c) j++
-    let k = j
-    while (k > i && (b[k - 1] === SP || b[k - 1] === HTAB)) k--
-    if (equalsLower(b, i, k, lower)) return true
-    i = j
-  }
-  return false
 }
