@@ -1,5 +1,6 @@
 // Agent footprint benchmark (not a test): RSS of an idle agent and of an agent running a 10-VU test against a
-// local target, for the real `loadfleet agent` command and for the agent library alone.
+// local target, for the `loadfleet agent` command and for the agent's lean entry point (packages/agent/dist/main.js,
+// used by the container image).
 // Build first (`npm run build`). Env: BENCH_IDLE_SECONDS (default 10), BENCH_RUN_SECONDS (default 15).
 // Writes bench/results/agent.{md,json}.
 import { spawn } from 'node:child_process'
@@ -20,7 +21,7 @@ const RUN_SECONDS = Number(process.env.BENCH_RUN_SECONDS ?? 15)
 const GOALS = { idleMb: 60, runMb: 100 }
 const VARIANTS = {
   cli: ['packages/cli/bin/loadfleet.js', 'agent'],
-  library: ['bench/agent/lean-agent.js'],
+  lean: ['packages/agent/dist/main.js'],
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -104,7 +105,7 @@ function markdown (report) {
     '| --- | ---: | ---: | ---: | ---: | --- | ---: |',
   ]
   for (const r of report.results) {
-    const how = r.variant === 'cli' ? '`loadfleet agent` (the CLI)' : 'agent library alone (`bench/agent/lean-agent.js`)'
+    const how = r.variant === 'cli' ? '`loadfleet agent` (the CLI)' : '`node packages/agent/dist/main.js` (lean entry, container image)'
     lines.push(`| ${how} | ${r.idle.medianMb} | ${r.idle.peakMb} | ${r.run.medianMb} | ${r.run.peakMb} | ${r.runStatus} | ${r.runMetrics?.rps?.toFixed(1) ?? '-'} |`)
   }
   lines.push('', `Bare \`node\` on this machine: ${report.bareNodeMb} MB.`, '')
