@@ -42,7 +42,7 @@ export function formatBytes (bytes: number | null | undefined): string {
     value /= 1000
     unit++
   }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit] ?? 'B'}`
+  return `${unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit] ?? 'B'}`
 }
 
 /** 60000 → "1 min", 90000 → "1.5 min", 5000 → "5 s". */

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Page } from 'playwright-core'
+import type { Locator, Page } from 'playwright-core'
 import { ApiClient } from '@loadfleet/api'
 import { launchBrowser, type Browser } from './helpers/browser.js'
 import { startStack, type Stack } from './helpers/stack.js'
@@ -10,6 +10,7 @@ const SCREENSHOTS = fileURLToPath(new URL('../../../test-output/screenshots/', i
 const HOSTILE_LABEL = '<img src=x onerror=alert(1)>'
 // Runs take ~1 s each on a shared 2-core machine; generous bounds, never exact timings.
 const RUN_TIMEOUT_MS = 60_000
+const HOUR_MS = 3_600_000
 
 let stack: Stack
 let browser: Browser
@@ -17,9 +18,14 @@ let page: Page
 let admin: ApiClient
 let base: string
 let siteId = ''
+let hostileId = ''
 
 async function shot (name: string): Promise<void> {
   await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true })
+}
+
+function nav (name: 'Fleet' | 'Sites' | 'Runs'): Locator {
+  return page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true })
 }
 
 /** Set once; a full page load would drop it, so its survival proves the page updated in place. */
@@ -58,7 +64,7 @@ describe('dashboard in a real browser against a real control plane and agent', (
   })
 
   it('adds a site through the form, showing API errors next to the field', async () => {
-    await page.getByRole('link', { name: 'Sites', exact: true }).click()
+    await nav('Sites').click()
     await page.getByText('No sites yet').waitFor()
     await markPage()
     await page.getByRole('button', { name: 'Add site' }).click()
@@ -111,6 +117,7 @@ describe('dashboard in a real browser against a real control plane and agent', (
     await label.waitFor()
     expect(await label.textContent()).toBe(HOSTILE_LABEL)
     expect(await page.locator('img').count()).toBe(0)
+    hostileId = (await admin.listTargets()).data.find((t) => t.label === HOSTILE_LABEL)?.id ?? ''
     expect(browser.dialogs).toEqual([])
   })
 
@@ -123,7 +130,7 @@ describe('dashboard in a real browser against a real control plane and agent', (
   })
 
   it('lists new runs with their p95 as they arrive, without reloading', async () => {
-    await page.getByRole('link', { name: 'Runs', exact: true }).click()
+    await nav('Runs').click()
     await markPage()
     const rows = page.locator('.runs-table tbody tr')
     await rows.first().waitFor({ timeout: RUN_TIMEOUT_MS })
@@ -165,7 +172,21 @@ describe('dashboard in a real browser against a real control plane and agent', (
     await expect.poll(() => colouredPixels(page), { timeout: 15_000 }).toBeGreaterThan(20)
     await shot('site-detail')
 
-    await page.getByRole('region', { name: 'Recent runs' }).locator('tbody tr a').first().click()
+    // Each run is a point: a click on the newest one opens that run.
+    const series = (await admin.targetSeries(siteId)).data
+    const newest = Math.max(...series.map((point) => Date.parse(point.t)))
+    const box = await page.locator('.chart-canvas .u-over').first().boundingBox()
+    if (box === null) throw new Error('the chart has no plot area')
+    const now = Date.now()
+    const x = box.x + ((newest - (now - HOUR_MS)) / HOUR_MS) * box.width
+    await page.mouse.click(Math.min(x, box.x + box.width - 1), box.y + box.height / 2)
+    await expect.poll(() => page.url()).toMatch(/\/agents\/k6\/runs\/[\w-]+$/)
+    const openedId = decodeURIComponent(page.url().split('/').at(-1) ?? '')
+    expect((await admin.getRun(openedId)).targetId).toBe(siteId)
+    await page.goBack()
+
+    const recent = page.getByRole('region', { name: 'Recent runs' })
+    await recent.getByRole('row').filter({ hasText: 'Passed' }).first().getByRole('link').first().click()
     await page.getByRole('heading', { name: 'Metrics' }).waitFor()
     await page.getByRole('rowheader', { name: 'http_req_duration' }).first().waitFor()
     await page.getByRole('heading', { name: 'Status codes' }).waitFor()
@@ -173,8 +194,23 @@ describe('dashboard in a real browser against a real control plane and agent', (
     await shot('run-detail')
   })
 
+  it('disables a site, and deletes one after confirmation', async () => {
+    await nav('Sites').click()
+    const toggle = page.getByRole('switch', { name: `Enabled: ${HOSTILE_LABEL}` })
+    expect(await toggle.getAttribute('aria-checked')).toBe('true')
+    await toggle.click()
+    await expect.poll(() => toggle.getAttribute('aria-checked')).toBe('false')
+    expect((await admin.getTarget(hostileId)).enabled).toBe(false)
+
+    await page.getByRole('button', { name: `Delete ${HOSTILE_LABEL}` }).click()
+    const confirm = page.getByRole('group', { name: `Confirm deleting ${HOSTILE_LABEL}` })
+    await confirm.getByRole('button', { name: 'Delete' }).click()
+    await page.getByRole('link', { name: HOSTILE_LABEL }).waitFor({ state: 'detached' })
+    expect((await admin.listTargets()).data.map((target) => target.label)).toEqual(['Checkout API'])
+  })
+
   it('scales the fleet with the slider and applies it through the API', async () => {
-    await page.getByRole('link', { name: 'Fleet', exact: true }).click()
+    await nav('Fleet').click()
     const slider = page.getByRole('slider', { name: 'Desired agents' })
     await slider.focus()
     for (let i = 0; i < 3; i++) await slider.press('ArrowRight')

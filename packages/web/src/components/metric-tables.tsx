@@ -2,6 +2,8 @@ import type { ReactNode } from 'react'
 import type { MetricView } from '../summary-view'
 import { DASH, formatBytes, formatCount, formatMs, formatPercent, formatRate } from '../format'
 
+// k6 calls a rate's non-zero samples "passes": for http_req_failed those are the failed requests.
+const RATE_HINT = 'Samples that were true (k6: passes) and false (k6: fails)'
 const TREND_COLUMNS = ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)'] as const
 
 function formatValue (metric: MetricView, value: number | undefined): string {
@@ -65,7 +67,7 @@ export function MetricTables ({ metrics }: { metrics: MetricView[] }): ReactNode
           <div className="table-wrap">
             <table className="table compact">
               <caption>Rates</caption>
-              <thead><tr><th scope="col">Metric</th><th scope="col" className="num">Rate</th><th scope="col" className="num">Passes</th><th scope="col" className="num">Fails</th></tr></thead>
+              <thead><tr><th scope="col">Metric</th><th scope="col" className="num">Rate</th><th scope="col" className="num" title={RATE_HINT}>True</th><th scope="col" className="num" title={RATE_HINT}>False</th></tr></thead>
               <tbody>
                 {rates.map((m) => (
                   <tr key={m.name}>

@@ -23,6 +23,8 @@ interface TimeChartProps {
 }
 
 const HEIGHT = 260
+// How far (CSS px, horizontally) from a point a click still opens its run.
+const CLICK_DISTANCE_PX = 12
 
 /** A uPlot time series; each data point is a run and can be clicked. */
 export function TimeChart ({ title, times, series, window, axes, onPointClick }: TimeChartProps): ReactNode {
@@ -41,9 +43,13 @@ export function TimeChart ({ title, times, series, window, axes, onPointClick }:
     if (element === null) return
     const u = new uPlot(optionsFor({ series, axes, width: element.clientWidth }), [[]], element)
     plot.current = u
-    u.over.addEventListener('click', () => {
-      const index = u.cursor.idx
-      if (index !== null && index !== undefined) clickRef.current?.(index)
+    u.over.addEventListener('click', (event) => {
+      // From the click itself, not u.cursor: the cursor catches up with the mouse a frame later.
+      const left = event.clientX - u.over.getBoundingClientRect().left
+      const index = u.posToIdx(left)
+      const time = u.data[0][index]
+      // Open the nearest run only when the click was actually near its point.
+      if (time !== undefined && Math.abs(u.valToPos(time, 'x') - left) <= CLICK_DISTANCE_PX) clickRef.current?.(index)
     })
     const observer = new ResizeObserver(() => { u.setSize({ width: element.clientWidth, height: HEIGHT }) })
     observer.observe(element)
@@ -83,7 +89,12 @@ uPlot.Options {
     height: HEIGHT,
     scales,
     legend: { live: true },
-    cursor: { points: { size: 8 }, focus: { prox: 24 } },
+    // No drag-to-zoom: the next poll would reset it, and uPlot swallows clicks it mistakes for the end of a drag.
+    cursor: {
+      points: { size: 8 },
+      focus: { prox: 24 },
+      drag: { x: false, y: false, setScale: false, click: () => undefined },
+    },
     series: [
       {},
       ...series.map((s): uPlot.Series => ({

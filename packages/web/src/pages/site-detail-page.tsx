@@ -22,7 +22,7 @@ export function SiteDetailPage ({ id }: { id: string }): ReactNode {
   const { client } = useApi()
   const { search } = useLocation()
   const rangeParam = search.get('range')
-  const range: RangeKey = isRange(rangeParam) ? rangeParam : '24h'
+  const range: RangeKey = isRange(rangeParam) ? rangeParam : '1h'
 
   const targets = usePolled('targets', () => client.dashboardTargets(), 10_000)
   const target = targets.data?.data.find((t) => t.id === id)
