@@ -12,8 +12,9 @@ export function Sparkline ({ values, label }: { values: number[], label: string 
   const min = Math.min(...values)
   const span = max - min || 1
   const step = values.length > 1 ? (WIDTH - 2 * PAD) / (values.length - 1) : 0
+  // A single run sits at the right end, where the newest value always is.
   const points = values.map((value, i) => {
-    const x = PAD + i * step
+    const x = values.length > 1 ? PAD + i * step : WIDTH - PAD
     const y = HEIGHT - PAD - ((value - min) / span) * (HEIGHT - 2 * PAD)
     return [x, values.length > 1 ? y : HEIGHT / 2] as const
   })
