@@ -1,12 +1,13 @@
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 
-const packages = ['core', 'api', 'engine', 'server', 'agent']
+const root = fileURLToPath(new URL('./packages/', import.meta.url))
 // Tests exercise the TypeScript sources directly; the built dist/ is only for the shipped CLI.
-const alias = packages.map((name) => ({
-  find: `@loadfleet/${name}`,
-  replacement: fileURLToPath(new URL(`./packages/${name}/src/index.ts`, import.meta.url)),
-}))
+// `@loadfleet/x` → packages/x/src/index.ts; a subpath entry `@loadfleet/x/y` → packages/x/src/y.ts.
+const alias = [
+  { find: /^@loadfleet\/([a-z]+)$/, replacement: `${root}$1/src/index.ts` },
+  { find: /^@loadfleet\/([a-z]+)\/([a-z-]+)$/, replacement: `${root}$1/src/$2.ts` },
+]
 
 export default defineConfig({
   resolve: { alias },

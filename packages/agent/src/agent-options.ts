@@ -1,6 +1,6 @@
 import { hostname } from 'node:os'
-import { AgentName, HttpUrl } from '@loadfleet/api'
-import { parseDurationMs } from '@loadfleet/core'
+import { AGENT_NAME_PATTERN, isHttpUrl } from '@loadfleet/api/client'
+import { parseDurationMs } from '@loadfleet/core/base'
 import type { Logger } from './logger.js'
 
 /** Everything an agent needs; `agentOptionsFromEnv` fills it from the environment variables of the guide. */
@@ -46,11 +46,11 @@ export function agentOptionsFromEnv (env: Env): { options?: AgentOptions, errors
     return fallback
   }
   const dashboardUrl = env.DASHBOARD_URL ?? 'http://localhost:3000'
-  if (!HttpUrl.safeParse(dashboardUrl).success) errors.push('DASHBOARD_URL: expected an http:// or https:// URL')
+  if (!isHttpUrl(dashboardUrl)) errors.push('DASHBOARD_URL: expected an http:// or https:// URL')
   const dashboardSecret = env.DASHBOARD_SECRET ?? ''
   if (dashboardSecret === '') errors.push('DASHBOARD_SECRET: expected the control plane\'s agent token')
   const agentName = nonEmpty(env.AGENT_NAME) ?? hostname()
-  if (!AgentName.safeParse(agentName).success) {
+  if (!AGENT_NAME_PATTERN.test(agentName)) {
     errors.push(`AGENT_NAME=${JSON.stringify(agentName)}: expected letters, digits, ".", "_" or "-" (at most 253)`)
   }
   const rawDuration = nonEmpty(env.K6_DURATION) ?? '30s'

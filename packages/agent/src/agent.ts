@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
-import { ApiClient, type AgentTarget, type RunFinish } from '@loadfleet/api'
+import { ApiClient, type AgentTarget, type RunFinish } from '@loadfleet/api/client'
 import type { AgentOptions } from './agent-options.js'
 import { backoffDelayMs, sleep } from './backoff.js'
 import { Deliverer } from './deliverer.js'

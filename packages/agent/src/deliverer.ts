@@ -1,4 +1,4 @@
-import type { ApiClient } from '@loadfleet/api'
+import type { ApiClient } from '@loadfleet/api/client'
 import { backoffDelayMs, sleep } from './backoff.js'
 import { AgentTokenRejected, classifyFailure } from './failure.js'
 import type { Spool, SpoolRecord } from './spool.js'

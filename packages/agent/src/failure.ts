@@ -1,4 +1,4 @@
-import { ApiError } from '@loadfleet/api'
+import { ApiError } from '@loadfleet/api/client'
 
 /**
  * How the agent treats a failed call to the control plane.

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
-import type { RunFinish } from '@loadfleet/api'
-import { runMetricsOf, type RunMetrics, type RunResult, type TestSpec } from '@loadfleet/core'
+import type { RunFinish } from '@loadfleet/api/client'
+import { runMetricsOf, type RunMetrics, type RunResult, type TestSpec } from '@loadfleet/core/base'
 import type * as Engine from '@loadfleet/engine'
 import { errorText } from './logger.js'
 

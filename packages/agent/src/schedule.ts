@@ -1,4 +1,4 @@
-import type { AgentTarget } from '@loadfleet/api'
+import type { AgentTarget } from '@loadfleet/api/client'
 
 /** A target whose run interval has elapsed for this agent. */
 export interface DueTarget {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { RunFinish, RunStart } from '@loadfleet/api'
+import type { RunFinish, RunStart } from '@loadfleet/api/client'
 
 /** What the agent owes the control plane about one run, persisted until delivered. */
 export interface SpoolRecord {

@@ -1,5 +1,5 @@
-import type { AgentTarget } from '@loadfleet/api'
-import type { TestSpec } from '@loadfleet/core'
+import type { AgentTarget } from '@loadfleet/api/client'
+import type { TestSpec } from '@loadfleet/core/base'
 
 // k6's defaults, so a target behaves as the same test written for `k6 run` would.
 const REQUEST_TIMEOUT_MS = 60_000

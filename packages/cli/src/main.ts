@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander'
-import { EXIT_CODES } from '@loadfleet/core'
+import { EXIT_CODES } from '@loadfleet/core/base'
 import { registerRunCommand } from './commands/run.js'
 import { registerServerCommand } from './commands/server.js'
 import { registerAgentCommand } from './commands/agent.js'

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { AGENT_NAME_PATTERN, isHttpUrl } from './plain-checks.js'
 
 // Limits come from the control-plane spec; the server validates with exactly these schemas.
 export const TARGET_URL_MAX_CHARS = 2048
@@ -10,14 +11,7 @@ export const RUN_INTERVAL_MS_MAX = 86_400_000
 export const DESIRED_AGENT_COUNT_MAX = 1000
 
 /** An absolute http:// or https:// URL; anything else (file:, ftp:, javascript:) is refused. */
-export const HttpUrl = z.string().max(TARGET_URL_MAX_CHARS).refine((value) => {
-  try {
-    const url = new URL(value)
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== ''
-  } catch {
-    return false
-  }
-}, { message: 'expected an absolute http:// or https:// URL' }).describe('URL under test (http or https)')
+export const HttpUrl = z.string().max(TARGET_URL_MAX_CHARS).refine(isHttpUrl, { message: 'expected an absolute http:// or https:// URL' }).describe('URL under test (http or https)')
 
 const IsoTime = z.string().describe('ISO-8601 timestamp')
 
@@ -88,7 +82,7 @@ export const Agent = z.object({
 export type Agent = z.infer<typeof Agent>
 
 /** Agent names follow Kubernetes pod names: DNS-1123 labels up to 253 chars. */
-export const AgentName = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9._-]{0,251}[A-Za-z0-9])?$/,
+export const AgentName = z.string().regex(AGENT_NAME_PATTERN,
   'expected 1-253 letters, digits, ".", "_" or "-", starting and ending with a letter or digit')
 
 export const AgentRegister = z.strictObject({

@@ -1,12 +1,6 @@
 import { Option } from 'commander'
 import type { Command } from 'commander'
-import { EXIT_CODES, formatDiagnostic, hasErrors } from '@loadfleet/core'
-import { loadTestSpec } from '../run/load-spec.js'
-import type { TestSourceOptions } from '../run/load-spec.js'
-import { checkOutputOptions, executeRun } from '../run/execute-run.js'
-import type { RunOutputOptions } from '../run/execute-run.js'
-
-type RunOptions = TestSourceOptions & Omit<RunOutputOptions, 'summaryExport'> & { summaryExport?: string }
+import type { RunOptions } from '../run/run-command.js'
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value]
 
@@ -34,33 +28,8 @@ export function registerRunCommand (program: Command): void {
       outputError: (text, write) => write(`${text.trimEnd().replace(/\n/g, ' ')} (see loadfleet run --help)\n`),
     })
     .action(async (file: string | undefined, opts: RunOptions) => {
+      // Loaded only for `run`: the engine and the test-file parser weigh on every other command's start.
+      const { runCommand } = await import('../run/run-command.js')
       process.exitCode = await runCommand(file, opts)
     })
-}
-
-async function runCommand (file: string | undefined, opts: RunOptions): Promise<number> {
-  const { value: spec, diagnostics } = await loadTestSpec(file, opts)
-  for (const d of diagnostics) process.stderr.write(formatDiagnostic(d) + '\n')
-  if (spec === undefined || hasErrors(diagnostics)) return EXIT_CODES.invalidInput
-  const output: RunOutputOptions = { engine: opts.engine, json: opts.json, quiet: opts.quiet }
-  if (opts.summaryExport !== undefined) output.summaryExport = opts.summaryExport
-  const outputProblem = await checkOutputOptions(output)
-  if (outputProblem !== undefined) {
-    process.stderr.write(`loadfleet run: ${outputProblem}\n`)
-    return EXIT_CODES.invalidInput
-  }
-  // First Ctrl-C stops the test and still prints what was measured; a second one leaves at once.
-  const abort = new AbortController()
-  const onSigint = (): void => {
-    if (abort.signal.aborted) process.exit(EXIT_CODES.externalAbort)
-    abort.abort()
-  }
-  process.on('SIGINT', onSigint)
-  process.on('SIGTERM', onSigint)
-  try {
-    return await executeRun(spec, output, abort.signal)
-  } finally {
-    process.off('SIGINT', onSigint)
-    process.off('SIGTERM', onSigint)
-  }
 }

@@ -1,0 +1,9 @@
+/**
+ * The API client without the zod schemas: what an agent needs at start (client, routes, plain checks) at a
+ * fraction of the memory. Types still come from the schemas, at no runtime cost.
+ */
+export { ApiClient, ApiError } from './v1/client.js'
+export type { ApiClientOptions, Page } from './v1/client.js'
+export { ROUTES } from './v1/routes.js'
+export { AGENT_NAME_PATTERN, isHttpUrl } from './v1/plain-checks.js'
+export type * from './v1/schemas.js'

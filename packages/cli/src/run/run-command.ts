@@ -1,0 +1,35 @@
+import { EXIT_CODES, formatDiagnostic, hasErrors } from '@loadfleet/core'
+import { loadTestSpec } from './load-spec.js'
+import type { TestSourceOptions } from './load-spec.js'
+import { checkOutputOptions, executeRun } from './execute-run.js'
+import type { RunOutputOptions } from './execute-run.js'
+
+export type RunOptions = TestSourceOptions & Omit<RunOutputOptions, 'summaryExport'> & { summaryExport?: string }
+
+/** `loadfleet run`: load the test, run it, print the summary; resolves to the process exit code. */
+export async function runCommand (file: string | undefined, opts: RunOptions): Promise<number> {
+  const { value: spec, diagnostics } = await loadTestSpec(file, opts)
+  for (const d of diagnostics) process.stderr.write(formatDiagnostic(d) + '\n')
+  if (spec === undefined || hasErrors(diagnostics)) return EXIT_CODES.invalidInput
+  const output: RunOutputOptions = { engine: opts.engine, json: opts.json, quiet: opts.quiet }
+  if (opts.summaryExport !== undefined) output.summaryExport = opts.summaryExport
+  const outputProblem = await checkOutputOptions(output)
+  if (outputProblem !== undefined) {
+    process.stderr.write(`loadfleet run: ${outputProblem}\n`)
+    return EXIT_CODES.invalidInput
+  }
+  // First Ctrl-C stops the test and still prints what was measured; a second one leaves at once.
+  const abort = new AbortController()
+  const onSigint = (): void => {
+    if (abort.signal.aborted) process.exit(EXIT_CODES.externalAbort)
+    abort.abort()
+  }
+  process.on('SIGINT', onSigint)
+  process.on('SIGTERM', onSigint)
+  try {
+    return await executeRun(spec, output, abort.signal)
+  } finally {
+    process.off('SIGINT', onSigint)
+    process.off('SIGTERM', onSigint)
+  }
+}
