@@ -14,8 +14,11 @@ export function SignInDialog ({ message, onSubmit, onCancel }: SignInDialogProps
   const id = useId()
 
   useEffect(() => {
+    // Keyboard users land back on the control that asked for credentials once the dialog is gone.
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null
     const dialog = ref.current
     if (dialog !== null && !dialog.open) dialog.showModal()
+    return () => { opener?.focus() }
   }, [])
 
   function submit (event: FormEvent): void {
