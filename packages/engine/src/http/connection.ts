@@ -179,6 +179,9 @@ export class Connection {
       this.#socket.write(wire.head)
       this.#socket.write(wire.body, this.#onWritten)
     }
+    // A small request is handed to the kernel inside write(); its callback only runs on a later tick, which
+    // under load would move server time from `waiting` into `sending`.
+    if (this.#socket.writableLength === 0) this.#sentUs = nowUs()
   }
 
   /** Bytes from the socket; returns true to keep reading (the `onread` contract). */

@@ -56,7 +56,9 @@ export class Trend {
   /** HdrHistogram's percentile: the highest value equivalent to the one at or below which `p` % of samples lie. */
   percentileUs (p: number): number {
     if (this.#count === 0) return 0
-    return this.#hist.getValueAtPercentile(p)
+    // A bucket's highest equivalent value can lie past the largest (or below the smallest) sample seen.
+    const us = this.#hist.getValueAtPercentile(p)
+    return us > this.#maxUs ? this.#maxUs : us < this.#minUs ? this.#minUs : us
   }
 
   /**
