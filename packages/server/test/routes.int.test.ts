@@ -130,6 +130,22 @@ describe('route contracts (app.inject, SQLite)', () => {
     expect(Date.now() - Date.parse(String(entry?.at))).toBeLessThan(60_000)
   })
 
+  it('deletes a target with 204 and an empty body, keeping its runs', async () => {
+    const h = { ...json, authorization: adminHeader }
+    const created = await t.app.inject({ method: 'POST', url: ROUTES.adminTargets, headers: h, payload: { url: 'https://gone.example/' } })
+    const id = created.json<{ id: string }>().id
+    const started = await t.app.inject({
+      method: 'POST', url: ROUTES.agentRunStart('k6agent-0'), headers: { ...json, authorization: agentHeader },
+      payload: { id: 'run-of-deleted-target', targetId: id },
+    })
+    expect(started.statusCode).toBe(201)
+    const res = await t.app.inject({ method: 'DELETE', url: ROUTES.adminTarget(id), headers: { authorization: adminHeader } })
+    expect(res.statusCode).toBe(204)
+    expect(res.body).toBe('')
+    const run = await t.app.inject({ method: 'GET', url: ROUTES.dashboardRun('run-of-deleted-target') })
+    expect(run.json()).toMatchObject({ targetId: id, targetLabel: null, status: 'running' })
+  })
+
   it('serves an OpenAPI document covering every route of the contract', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/docs/json' })
     const doc = res.json<{ paths: Record<string, unknown> }>()

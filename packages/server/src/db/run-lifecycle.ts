@@ -31,20 +31,25 @@ export async function startRun (store: Store, input: StartRunInput): Promise<{ r
       if (run === undefined) throw new RunNotFound({ id: input.id })
       return { run, created: false }
     }
-    const before = await sameRun()
-    if (before !== undefined) return before
+    // The common case first, in as few statements as possible (each is a round trip on PostgreSQL).
     const target = await r.targets.get(input.targetId)
-    if (target === undefined) throw new TargetNotFound({ id: input.targetId })
-    const inserted = await r.runs.insertRunning({
+    const inserted = target !== undefined && await r.runs.insertRunning({
       id: input.id, targetId: input.targetId, agentName: input.agentName, durationS: target.durationS,
       startedAt: input.startedAt,
     })
-    // Lost a race with a concurrent retry of the same start: answer as the retry would have.
-    if (!inserted) return await sameRun() ?? Promise.reject(new RunNotFound({ id: input.id }))
+    if (target === undefined || !inserted) {
+      // A retry (possibly racing the first attempt), or a retry after the target was deleted, or a bad target.
+      const existing = await sameRun()
+      if (existing !== undefined) return existing
+      throw target === undefined ? new TargetNotFound({ id: input.targetId }) : new RunNotFound({ id: input.id })
+    }
     await r.targets.recordStart({ agentName: input.agentName, targetId: input.targetId, startedAt: input.startedAt })
     await r.agents.setCurrentRun({ name: input.agentName, runId: input.id, now: Date.now() })
-    const run = await r.runs.get(input.id)
-    if (run === undefined) throw new RunNotFound({ id: input.id })
+    const run: Run = {
+      id: input.id, targetId: target.id, targetLabel: target.label, targetUrl: target.url, agentName: input.agentName,
+      status: 'running', startedAt: new Date(input.startedAt).toISOString(), finishedAt: null, errorMessage: null,
+      metrics: null,
+    }
     return { run, created: true }
   })
 }
