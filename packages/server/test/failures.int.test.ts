@@ -40,7 +40,9 @@ describe('`loadfleet server` process', () => {
     child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
     try {
       const deadline = Date.now() + 30_000
-      while (!/listening on (http:\S+)/.test(output) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+      while (!/listening on (http:\S+)/.test(output) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
       const url = /listening on (http:\S+)/.exec(output)?.[1]
       expect(url).toBeDefined()
       const auth = { authorization: `Basic ${Buffer.from(admin).toString('base64')}`, 'content-type': 'application/json' }
