@@ -3,7 +3,7 @@ import type { Run, RunDetail, RunMetrics, RunStatus, SeriesPoint } from '@loadfl
 import type { Database, RunRow } from '../schema.js'
 import { decodeCursor, encodeCursor } from './cursor.js'
 
-type RunWithTarget = Selectable<RunRow> & { target_label: string | null, target_url: string | null }
+export type RunWithTarget = Selectable<RunRow> & { target_label: string | null, target_url: string | null }
 
 export interface RunResultWrite {
   status: 'passed' | 'failed' | 'error'
@@ -68,6 +68,10 @@ export class RunsRepo {
 
   async getRow (id: string): Promise<Selectable<RunRow> | undefined> {
     return await this.#db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst()
+  }
+
+  async getRowWithTarget (id: string): Promise<RunWithTarget | undefined> {
+    return await this.#selectWithTarget().where('runs.id', '=', id).executeTakeFirst()
   }
 
   async get (id: string): Promise<Run | undefined> {
