@@ -33,7 +33,7 @@ export function renderReport (r) {
     'The second table separates that out: the generator\'s own event-loop delay, the machine\'s 1-minute load average ' +
     '(2 cores; other work ran at the same time) and the share of agent requests the server answered within 25 ms ' +
     'between receiving and answering them (its own `loadfleet_http_request_duration_seconds` histogram).')
-  lines.push('', row(['store', 'generator CPU', 'generator event-loop delay p99', 'machine load (1 min) before → after', 'server event-loop lag p99 / max', 'agent requests the server answered within 25 ms (its own histogram)']), row(Array(6).fill('---')))
+  lines.push('', row(['store', 'generator CPU', 'generator event-loop delay p99', 'machine load (1 min) before → after', 'server event-loop lag p99 / max', 'agent requests, registration burst included, the server answered within 25 ms (its own histogram)']), row(Array(6).fill('---')))
   for (const [kind, d] of Object.entries(r.databases)) {
     const load = d.load.machineLoad1m === undefined ? 'not recorded' : d.load.machineLoad1m.join(' → ')
     const lag = d.load.serverSide.eventLoopLagP99Ms === undefined ? 'not recorded' : `${d.load.serverSide.eventLoopLagP99Ms} / ${d.load.serverSide.eventLoopLagMaxMs} ms`
