@@ -71,6 +71,8 @@ export async function startServer (options: ServerOptions = {}): Promise<Running
       serverUrl: url,
       agentToken: secrets.dashboardSecret,
       env: settings.env,
+      dataDir: settings.dataDir,
+      logger: app.log,
     })
     await fleet.reconcileNow().catch((err: unknown) => { app?.log.error({ err }, 'first fleet reconcile failed') })
     const running = app

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import type { Command } from 'commander'
-import { EXIT_CODES, isLfError } from '@loadfleet/core'
-import { startServer, type RunningServer } from '@loadfleet/server'
+import { EXIT_CODES, isLfError } from '@loadfleet/core/base'
+import type { RunningServer } from '@loadfleet/server'
 
 /** Prints where the control plane listens and, at first start only, the credentials it generated. */
 export function printServerBanner (server: RunningServer): void {
@@ -27,6 +27,8 @@ export function registerServerCommand (program: Command): void {
   program.command('server')
     .description('Start the control plane (settings from the environment and a .env file)')
     .action(async () => {
+      // Loaded here, not at the top: every other command (an agent above all) would pay for the server's modules.
+      const { startServer } = await import('@loadfleet/server')
       let server: RunningServer
       try {
         server = await startServer()
