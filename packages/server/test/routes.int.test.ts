@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseK6SummaryExport } from '@loadfleet/core'
 import { ROUTES } from '@loadfleet/api'
 import { ADMIN, adminHeader, agentHeader, createInjectApp, tableCounts, type InjectApp } from './helpers/inject-app.js'
 
@@ -146,6 +149,37 @@ describe('route contracts (app.inject, SQLite)', () => {
     expect(run.json()).toMatchObject({ targetId: id, targetLabel: null, status: 'running' })
   })
 
+  it('exports a finished run in k6 --summary-export format, and says plainly when there is nothing to export', async () => {
+    const fixture = JSON.parse(readFileSync(join(import.meta.dirname, '../../../../shared/fixtures/k6/summary-export-thresholds-crossed.json'), 'utf8')) as { metrics: Record<string, Record<string, unknown>> }
+    const parsed = parseK6SummaryExport(fixture)
+    const now = Date.now()
+    const summary = {
+      engine: 'k6', outcome: 'failed', startedAt: now - parsed.durationMs, finishedAt: now, durationMs: parsed.durationMs,
+      metrics: parsed.metrics, thresholds: parsed.thresholds, checks: parsed.checks, statusCodes: {}, errorKinds: {},
+    }
+    const agent = { ...json, authorization: agentHeader }
+    await t.app.inject({ method: 'POST', url: ROUTES.agentRunStart('k6agent-0'), headers: agent, payload: { id: 'run-export-0001', targetId } })
+    const finished = await t.app.inject({
+      method: 'POST', url: ROUTES.agentRunFinish('k6agent-0', 'run-export-0001'), headers: agent,
+      payload: { status: 'failed', summary },
+    })
+    expect(finished.statusCode).toBe(200)
+    const res = await t.app.inject({ method: 'GET', url: ROUTES.dashboardRunSummaryExport('run-export-0001') })
+    expect(res.statusCode).toBe(200)
+    expect(res.headers['content-disposition']).toContain('attachment')
+    const exported = res.json<{ metrics: Record<string, Record<string, unknown>> }>()
+    expect(Object.keys(exported.metrics).sort()).toEqual(Object.keys(fixture.metrics).sort())
+    // In this format `true` means the threshold FAILED, exactly as k6 wrote it.
+    expect(exported.metrics.http_req_failed?.thresholds).toEqual(fixture.metrics.http_req_failed?.thresholds)
+    expect(exported.metrics.http_req_duration?.['p(95)']).toBeCloseTo(Number(fixture.metrics.http_req_duration?.['p(95)']), 6)
+
+    await t.app.inject({ method: 'POST', url: ROUTES.agentRunStart('k6agent-0'), headers: agent, payload: { id: 'run-export-0002', targetId } })
+    await t.app.inject({ method: 'POST', url: ROUTES.agentRunFinish('k6agent-0', 'run-export-0002'), headers: agent, payload: { status: 'error', errorMessage: 'k6 binary not found' } })
+    const missing = await t.app.inject({ method: 'GET', url: ROUTES.dashboardRunSummaryExport('run-export-0002') })
+    expect(missing.statusCode).toBe(404)
+    expect(missing.json()).toMatchObject({ code: 'LF_RUN_SUMMARY_MISSING' })
+  })
+
   it('serves an OpenAPI document covering every route of the contract', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/api/docs/json' })
     const doc = res.json<{ paths: Record<string, unknown> }>()
@@ -153,7 +187,7 @@ describe('route contracts (app.inject, SQLite)', () => {
     const expected = [
       ROUTES.adminTargets, '/api/admin/k6/targets/{id}', ROUTES.adminConfig, ROUTES.adminAudit, ROUTES.adminFleetReconcile,
       ROUTES.dashboardTargets, '/api/dashboard/k6/targets/{id}/series', ROUTES.dashboardAgents, ROUTES.dashboardFleet,
-      ROUTES.dashboardRuns, '/api/dashboard/k6/runs/{id}', ROUTES.agentRegister, '/api/k6/agents/{name}/heartbeat',
+      ROUTES.dashboardRuns, '/api/dashboard/k6/runs/{id}', '/api/dashboard/k6/runs/{id}/summary-export', ROUTES.agentRegister, '/api/k6/agents/{name}/heartbeat',
       '/api/k6/agents/{name}/targets', '/api/k6/agents/{name}/runs', '/api/k6/agents/{name}/runs/{runId}/finish',
       ROUTES.metrics, ROUTES.healthz, ROUTES.readyz,
     ]

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Locator, Page } from 'playwright-core'
@@ -192,6 +192,14 @@ describe('dashboard in a real browser against a real control plane and agent', (
     await page.getByRole('heading', { name: 'Status codes' }).waitFor()
     await expect.poll(() => page.getByRole('rowheader', { name: '200', exact: true }).count()).toBe(1)
     await shot('run-detail')
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download k6 summary' }).click(),
+    ])
+    const exported = JSON.parse(readFileSync(await download.path(), 'utf8')) as { metrics: Record<string, Record<string, unknown>> }
+    // k6's legacy export: flat trend stats, no `values` key.
+    expect(exported.metrics.http_req_duration?.['p(95)']).toBeGreaterThan(0)
+    expect(exported.metrics.http_req_duration?.values).toBeUndefined()
   })
 
   it('disables a site, and deletes one after confirmation', async () => {

@@ -112,6 +112,9 @@ export class ApiClient {
   }
 
   getRun (id: string): Promise<RunDetail> { return this.request('GET', ROUTES.dashboardRun(id), { auth: 'admin' }) }
+  getRunSummaryExport (id: string): Promise<Record<string, unknown>> {
+    return this.request('GET', ROUTES.dashboardRunSummaryExport(id), { auth: 'admin' })
+  }
 
   // Agent
   registerAgent (body: AgentRegister): Promise<Agent> {

@@ -13,6 +13,8 @@ export const ROUTES = {
   dashboardFleet: '/api/dashboard/k6/fleet',
   dashboardRuns: '/api/dashboard/k6/runs',
   dashboardRun: (id: string) => `/api/dashboard/k6/runs/${encodeURIComponent(id)}`,
+  /** The run's summary in k6's `--summary-export` format, for tools built for k6. */
+  dashboardRunSummaryExport: (id: string) => `/api/dashboard/k6/runs/${encodeURIComponent(id)}/summary-export`,
   // Agents: bearer DASHBOARD_SECRET.
   agentRegister: '/api/k6/agents/register',
   agentHeartbeat: (name: string) => `/api/k6/agents/${encodeURIComponent(name)}/heartbeat`,

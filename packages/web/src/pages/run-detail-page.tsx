@@ -29,6 +29,8 @@ export function RunDetailPage ({ id }: { id: string }): ReactNode {
 }
 
 function RunView ({ run, error }: { run: RunDetail, error: unknown }): ReactNode {
+  const { client } = useApi()
+  const [downloadError, setDownloadError] = useState<unknown>(undefined)
   const summary = useMemo(() => readSummary(run.summary), [run.summary])
   const site = run.targetLabel === null || run.targetLabel === '' ? run.targetUrl : run.targetLabel
   return (
@@ -45,10 +47,19 @@ function RunView ({ run, error }: { run: RunDetail, error: unknown }): ReactNode
           </p>
         </div>
         {run.summary !== null && (
-          <button type="button" className="button" onClick={() => { download(run) }}>Download summary JSON</button>
+          <div className="button-row">
+            <button type="button" className="button" onClick={() => {
+              client.getRunSummaryExport(run.id).then((exported) => {
+                saveJson(exported, `loadfleet-run-${run.id}-summary-export.json`)
+              }, setDownloadError)
+            }}>Download k6 summary</button>
+            <button type="button" className="button ghost" onClick={() => {
+              saveJson(run.summary, `loadfleet-run-${run.id}-result.json`)
+            }}>Raw result JSON</button>
+          </div>
         )}
       </div>
-      <ErrorNotice error={error} />
+      <ErrorNotice error={error ?? downloadError} />
       {run.errorMessage !== null && <div className="notice notice-error" role="alert">{run.errorMessage}</div>}
       <KeyFigures run={run} />
       {summary === null
@@ -173,12 +184,12 @@ function CountTable ({ title, rows, empty }: CountTableProps): ReactNode {
   )
 }
 
-function download (run: RunDetail): void {
-  const blob = new Blob([JSON.stringify(run.summary, null, 2)], { type: 'application/json' })
+function saveJson (value: unknown, fileName: string): void {
+  const blob = new Blob([JSON.stringify(value, null, 2)], { type: 'application/json' })
   const url = URL.createObjectURL(blob)
   const anchor = document.createElement('a')
   anchor.href = url
-  anchor.download = `loadfleet-run-${run.id}-summary.json`
+  anchor.download = fileName
   anchor.click()
   // Revoked on the next tick: the download has started by then.
   setTimeout(() => { URL.revokeObjectURL(url) }, 0)

@@ -3,7 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { Agent, FleetStatus, Pagination, Run, RunDetail, RunsQuery, SeriesPoint, SeriesQuery, TargetWithStats } from '@loadfleet/api'
 import { fleetStatusOf, parseIsoMs, type RouteDeps } from '../deps.js'
-import { RunNotFound, TargetNotFound } from '../../errors.js'
+import { toK6SummaryExport, type RunResult } from '@loadfleet/core'
+import { RunNotFound, RunSummaryMissing, TargetNotFound } from '../../errors.js'
 
 const SeriesPage = z.object({ data: z.array(SeriesPoint) })
 const RunsPage = z.object({ data: z.array(Run), pagination: Pagination })
@@ -67,6 +68,26 @@ export function dashboardRoutes (deps: RouteDeps) {
       const run = await deps.store.repos.runs.getDetail(req.params.id)
       if (run === undefined) throw new RunNotFound({ id: req.params.id })
       return run
+    })
+
+    app.get('/api/dashboard/k6/runs/:id/summary-export', {
+      schema: { tags, params: IdParams, response: { 200: z.record(z.string(), z.unknown()) } },
+    }, async (req, reply) => {
+      const run = await deps.store.repos.runs.getDetail(req.params.id)
+      if (run === undefined) throw new RunNotFound({ id: req.params.id })
+      const summary = run.summary
+      // Only an engine's RunResult can be exported; an error run may carry none.
+      if (summary === null || typeof summary.metrics !== 'object' || summary.metrics === null) {
+        throw new RunSummaryMissing({ id: run.id })
+      }
+      let exported: Record<string, unknown>
+      try {
+        exported = toK6SummaryExport(summary as unknown as RunResult) as unknown as Record<string, unknown>
+      } catch (err) {
+        throw new RunSummaryMissing({ id: run.id }, { cause: err })
+      }
+      void reply.header('content-disposition', `attachment; filename="loadfleet-run-${run.id}-summary-export.json"`)
+      return exported
     })
   }
 }
