@@ -4,22 +4,10 @@ import { Trend } from './trend.js'
 import { Counter, Gauge, Rate } from './simple.js'
 import { HTTP_TRENDS, HttpSubMetric, splitSelector } from './submetrics.js'
 import type { HttpTags, HttpTrendName } from './submetrics.js'
+import type { HttpSample } from '../http/types.js'
 
-/** The fields of one HTTP exchange (one redirect hop) that metrics use; the HTTP client's `HttpSample` fits it. */
-export interface HopSample {
-  status: number
-  errorKind: ErrorKind | null
-  blockedUs: number
-  connectingUs: number
-  tlsHandshakingUs: number
-  sendingUs: number
-  waitingUs: number
-  receivingUs: number
-  durationUs: number
-  bytesSent: number
-  bytesReceived: number
-  url: string | URL
-}
+/** One HTTP exchange (one redirect hop) as metrics see it; tests may tag it with a URL object. */
+export type HopSample = Omit<HttpSample, 'url'> & { url: string | URL }
 
 /** Where a sample came from: the step's name and method, and the scenario. */
 export interface SampleOrigin {
