@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ApiClient } from '@loadfleet/api'
 import { startServer, type RunningServer } from '@loadfleet/server'
-import { buildRepo, waitFor } from './helpers/repo.js'
+import { alive, buildRepo, waitFor } from './helpers/repo.js'
 
 let dataDir: string
 let server: RunningServer | undefined
@@ -17,15 +17,6 @@ function startsOf (name: string): number[] {
   if (!existsSync(file)) return []
   return readFileSync(file, 'utf8').split('\n').filter((line) => line.includes('"agent_starting"'))
     .map((line) => (JSON.parse(line) as { pid: number }).pid)
-}
-
-function alive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
 }
 
 beforeAll(async () => {

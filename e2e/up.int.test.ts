@@ -6,20 +6,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ApiClient } from '@loadfleet/api'
-import { buildRepo, CLI_BIN, waitFor } from './helpers/repo.js'
+import { CLI_BIN, alive, buildRepo, waitFor } from './helpers/repo.js'
 
 let cwd: string
 let up: ChildProcess | undefined
 let output = ''
-
-function alive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 beforeAll(async () => {
   buildRepo()

@@ -22,3 +22,13 @@ Promise<T> {
     await new Promise((resolve) => setTimeout(resolve, 200))
   }
 }
+
+/** True while a process with this pid exists (signal 0 probes without delivering anything). */
+export function alive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
