@@ -79,6 +79,10 @@ function openPostgres (url: string): DatabaseHandle {
         : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
     },
   })
+  // An idle connection the server drops (restart, failover, an admin's pg_terminate_backend) is reported here.
+  // Without a listener that would crash the control plane; the pool discards the client and the next query
+  // reconnects, while /readyz reports whether the database can be reached.
+  pool.on('error', () => {})
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   return { db, dialect: 'postgres', close: () => db.destroy() }
 }
