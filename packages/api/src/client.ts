@@ -5,5 +5,5 @@
 export { ApiClient, ApiError } from './v1/client.js'
 export type { ApiClientOptions, Page } from './v1/client.js'
 export { ROUTES } from './v1/routes.js'
-export { AGENT_NAME_PATTERN, isHttpUrl } from './v1/plain-checks.js'
+export * from './v1/plain-checks.js'
 export type * from './v1/schemas.js'

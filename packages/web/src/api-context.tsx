@@ -1,5 +1,5 @@
 import { createContext, use, useCallback, useMemo, useState, type ReactNode } from 'react'
-import { ApiClient, ApiError } from '@loadfleet/api'
+import { ApiClient, ApiError } from '@loadfleet/api/client'
 import { SignInDialog } from './components/sign-in-dialog'
 
 // sessionStorage, not localStorage: admin credentials must not outlive the browser session.

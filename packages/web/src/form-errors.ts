@@ -1,4 +1,4 @@
-import { ApiError } from '@loadfleet/api'
+import { ApiError } from '@loadfleet/api/client'
 
 /** Field name → message, from a 400's `details.issues[]` (paths may be arrays or dotted strings). */
 export function fieldErrorsOf (error: unknown): Record<string, string> {

@@ -1,14 +1,9 @@
 import { z } from 'zod'
-import { AGENT_NAME_PATTERN, isHttpUrl } from './plain-checks.js'
+import {
+  AGENT_NAME_PATTERN, DESIRED_AGENT_COUNT_MAX, RUN_INTERVAL_MS_MAX, RUN_INTERVAL_MS_MIN, RUN_STATUSES,
+  TARGET_DURATION_S_MAX, TARGET_LABEL_MAX_CHARS, TARGET_URL_MAX_CHARS, TARGET_VUS_MAX, isHttpUrl,
+} from './plain-checks.js'
 
-// Limits come from the control-plane spec; the server validates with exactly these schemas.
-export const TARGET_URL_MAX_CHARS = 2048
-export const TARGET_LABEL_MAX_CHARS = 200
-export const TARGET_VUS_MAX = 10_000
-export const TARGET_DURATION_S_MAX = 3600
-export const RUN_INTERVAL_MS_MIN = 1000
-export const RUN_INTERVAL_MS_MAX = 86_400_000
-export const DESIRED_AGENT_COUNT_MAX = 1000
 
 /** An absolute http:// or https:// URL; anything else (file:, ftp:, javascript:) is refused. */
 export const HttpUrl = z.string().max(TARGET_URL_MAX_CHARS).refine(isHttpUrl, { message: 'expected an absolute http:// or https:// URL' }).describe('URL under test (http or https)')
@@ -103,7 +98,7 @@ export type AgentHeartbeat = z.input<typeof AgentHeartbeat>
  * - `failed`: finished with a threshold crossed.
  * - `error`: could not complete (agent reported it, or the reaper found it stopped reporting).
  */
-export const RunStatus = z.enum(['running', 'passed', 'failed', 'error'])
+export const RunStatus = z.enum(RUN_STATUSES)
 export type RunStatus = z.infer<typeof RunStatus>
 
 /** Per-run figures, named as in the operations guide. */

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react'
-import { ApiError } from '@loadfleet/api'
+import { ApiError } from '@loadfleet/api/client'
 import { SignInCancelled, useApi } from '../api-context'
 
 export function Loading ({ label = 'Loading…' }: { label?: string }): ReactNode {

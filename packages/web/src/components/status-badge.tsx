@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react'
-import type { AgentStatus, RunStatus } from '@loadfleet/api'
+import type { AgentStatus, RunStatus } from '@loadfleet/api/client'
 
 const TONE: Record<AgentStatus | RunStatus, 'ok' | 'info' | 'warn' | 'bad' | 'neutral'> = {
   online: 'ok',

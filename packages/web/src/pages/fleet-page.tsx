@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react'
-import type { Agent, FleetStatus } from '@loadfleet/api'
+import type { Agent, FleetStatus } from '@loadfleet/api/client'
 import { useApi } from '../api-context'
 import { usePolled } from '../use-polled'
 import { useNow } from '../use-now'

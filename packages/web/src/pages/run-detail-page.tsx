@@ -1,5 +1,5 @@
 import { useMemo, useState, type ReactNode } from 'react'
-import type { RunDetail } from '@loadfleet/api'
+import type { RunDetail } from '@loadfleet/api/client'
 import { useApi } from '../api-context'
 import { POLL_INTERVAL_MS, usePolled } from '../use-polled'
 import { useTitle } from '../use-title'

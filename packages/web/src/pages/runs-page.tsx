@@ -1,5 +1,5 @@
 import { useId, useState, type ReactNode } from 'react'
-import { RunStatus, type Run } from '@loadfleet/api'
+import { RUN_STATUSES, type Run } from '@loadfleet/api/client'
 import { useApi } from '../api-context'
 import { usePolled } from '../use-polled'
 import { useTitle } from '../use-title'
@@ -18,7 +18,7 @@ export function RunsPage (): ReactNode {
   const { search } = useLocation()
   const site = search.get('site') ?? ''
   const statusParam = search.get('status') ?? ''
-  const status = RunStatus.safeParse(statusParam).data
+  const status = RUN_STATUSES.find((value) => value === statusParam)
   const filterKey = `${site}|${status ?? ''}`
   // Cursors of the pages above the current one; a new filter starts again at the newest page.
   const [pages, setPages] = useState<{ filterKey: string, cursors: string[] }>({ filterKey, cursors: [] })
@@ -102,7 +102,7 @@ function Filters ({ site, status, sites, onChange }: FiltersProps): ReactNode {
         <label htmlFor={`${id}-status`}>Status</label>
         <select id={`${id}-status`} value={status} onChange={(event) => { onChange({ status: event.target.value }) }}>
           <option value="">Any status</option>
-          {RunStatus.options.map((value) => <option key={value} value={value}>{value}</option>)}
+          {RUN_STATUSES.map((value) => <option key={value} value={value}>{value}</option>)}
         </select>
       </div>
       {(site !== '' || status !== '') && (

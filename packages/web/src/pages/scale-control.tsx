@@ -1,5 +1,5 @@
 import { useId, useState, type FormEvent, type ReactNode } from 'react'
-import { DESIRED_AGENT_COUNT_MAX, type FleetStatus } from '@loadfleet/api'
+import { DESIRED_AGENT_COUNT_MAX, type FleetStatus } from '@loadfleet/api/client'
 import { SignInCancelled, useApi } from '../api-context'
 import { fieldErrorsOf } from '../form-errors'
 import { errorMessage } from '../components/states'

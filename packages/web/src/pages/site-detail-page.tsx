@@ -1,5 +1,5 @@
 import { useMemo, type ReactNode } from 'react'
-import type { SeriesPoint } from '@loadfleet/api'
+import type { SeriesPoint } from '@loadfleet/api/client'
 import { useApi } from '../api-context'
 import { usePolled } from '../use-polled'
 import { useTitle } from '../use-title'

@@ -1,5 +1,5 @@
 import { useId, useState, type FormEvent, type InputHTMLAttributes, type ReactNode } from 'react'
-import type { Target, TargetCreate } from '@loadfleet/api'
+import type { Target, TargetCreate } from '@loadfleet/api/client'
 import { SignInCancelled } from '../api-context'
 import { fieldErrorsOf } from '../form-errors'
 import { errorMessage } from '../components/states'

@@ -1,5 +1,5 @@
 import { useState, type ReactNode } from 'react'
-import type { TargetCreate, TargetWithStats } from '@loadfleet/api'
+import type { TargetCreate, TargetWithStats } from '@loadfleet/api/client'
 import { SignInCancelled, useApi } from '../api-context'
 import { usePolled } from '../use-polled'
 import { useNow } from '../use-now'
