@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pg from 'pg'
 import { startServer, type RunningServer } from '@loadfleet/server'
-import { PG_URL, createTestDatabase, type TestDatabase } from './helpers/databases.js'
+import { PG_URL, createTestDatabase, serverOptionsFor, type TestDatabase } from './helpers/databases.js'
 
 describe('control plane on PostgreSQL when the database drops its connections', () => {
   let db: TestDatabase
@@ -11,7 +11,7 @@ describe('control plane on PostgreSQL when the database drops its connections', 
   beforeAll(async () => {
     db = await createTestDatabase('postgres')
     databaseUrl = db.databaseUrl ?? ''
-    server = await startServer({ port: 0, dataDir: db.dataDir, databaseUrl, logLevel: 'silent' })
+    server = await startServer(serverOptionsFor(db))
   })
 
   afterAll(async () => {

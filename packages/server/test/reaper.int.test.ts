@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ApiClient } from '@loadfleet/api'
 import { startServer, type RunningServer } from '@loadfleet/server'
-import { createTestDatabase, type TestDatabase } from './helpers/databases.js'
+import { createTestDatabase, serverOptionsFor, type TestDatabase } from './helpers/databases.js'
 
 async function waitFor<T> (what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs
@@ -30,8 +30,7 @@ describe.each(['sqlite', 'postgres'] as const)('reaper with short periods on %s'
   beforeAll(async () => {
     db = await createTestDatabase(kind)
     server = await startServer({
-      env: {}, port: 0, dataDir: db.dataDir, logLevel: 'silent',
-      ...(db.databaseUrl === undefined ? {} : { databaseUrl: db.databaseUrl }),
+      ...serverOptionsFor(db),
       reaper: {
         intervalMs: 100, runStaleMinMs: 400, runGraceMs: 200, agentOfflineAfterMs: 1_500, agentDeleteAfterMs: 3_000,
       },

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ApiClient } from '@loadfleet/api'
 import { startServer, type RunningServer } from '@loadfleet/server'
-import { createTestDatabase, type TestDatabase } from './helpers/databases.js'
+import { createTestDatabase, serverOptionsFor, type TestDatabase } from './helpers/databases.js'
 
 describe.each(['sqlite', 'postgres'] as const)('listening server on %s', (kind) => {
   let db: TestDatabase
@@ -10,10 +10,7 @@ describe.each(['sqlite', 'postgres'] as const)('listening server on %s', (kind) 
 
   beforeAll(async () => {
     db = await createTestDatabase(kind)
-    server = await startServer({
-      env: {}, port: 0, dataDir: db.dataDir, ...(db.databaseUrl === undefined ? {} : { databaseUrl: db.databaseUrl }),
-      logLevel: 'silent',
-    })
+    server = await startServer(serverOptionsFor(db))
     api = new ApiClient({ baseUrl: server.url, adminAuth: server.adminAuth, agentToken: server.agentToken })
   })
   afterAll(async () => {

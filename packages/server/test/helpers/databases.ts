@@ -41,3 +41,13 @@ export async function createTestDatabase (kind: 'sqlite' | 'postgres'): Promise<
     },
   }
 }
+
+/** startServer options for a test database: no outside environment, any free port, quiet logs. */
+export function serverOptionsFor (db: TestDatabase): {
+  env: Record<string, string>, port: number, dataDir: string, logLevel: string, databaseUrl?: string
+} {
+  return {
+    env: {}, port: 0, dataDir: db.dataDir, logLevel: 'silent',
+    ...(db.databaseUrl === undefined ? {} : { databaseUrl: db.databaseUrl }),
+  }
+}
