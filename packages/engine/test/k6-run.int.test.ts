@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runWithK6 } from '../src/k6/index.js'
 
 // Real outputs of k6 v1.3.0, shared by the whole repository (see its README).
-const FIXTURES = new URL('../../../../shared/fixtures/k6/', import.meta.url).pathname
+const FIXTURES = new URL('../../../fixtures/k6/', import.meta.url).pathname
 
 /**
  * A fake k6 binary (no real k6 can be installed here): a shell script that records its arguments and script,

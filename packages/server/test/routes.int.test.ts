@@ -150,7 +150,7 @@ describe('route contracts (app.inject, SQLite)', () => {
   })
 
   it('exports a finished run in k6 --summary-export format, and says plainly when there is nothing to export', async () => {
-    const fixture = JSON.parse(readFileSync(join(import.meta.dirname, '../../../../shared/fixtures/k6/summary-export-thresholds-crossed.json'), 'utf8')) as { metrics: Record<string, Record<string, unknown>> }
+    const fixture = JSON.parse(readFileSync(join(import.meta.dirname, '../../../fixtures/k6/summary-export-thresholds-crossed.json'), 'utf8')) as { metrics: Record<string, Record<string, unknown>> }
     const parsed = parseK6SummaryExport(fixture)
     const now = Date.now()
     const summary = {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { errorKindOfK6Code, parseK6JsonOutput } from './index.js'
 
-const FIXTURES = new URL('../../../../../shared/fixtures/k6/', import.meta.url)
+const FIXTURES = new URL('../../../../fixtures/k6/', import.meta.url)
 
 describe('parseK6JsonOutput', () => {
   it('counts the 5 responses of out-json-5-iterations.jsonl by status', () => {

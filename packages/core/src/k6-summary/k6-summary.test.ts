@@ -4,7 +4,7 @@ import { runMetricsOf, type RunResult } from '../run-result.js'
 import { k6PathId, parseK6HandleSummary, parseK6SummaryExport, toK6SummaryExport, type K6SummaryData } from './index.js'
 
 // Real outputs of k6 v1.3.0, shared by the whole repository (see its README).
-const FIXTURES = new URL('../../../../../shared/fixtures/k6/', import.meta.url)
+const FIXTURES = new URL('../../../../fixtures/k6/', import.meta.url)
 const read = (name: string): unknown => JSON.parse(readFileSync(new URL(name, FIXTURES), 'utf8'))
 const exportFiles = readdirSync(FIXTURES).filter((f) => f.startsWith('summary-export-') && f.endsWith('.json'))
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { renderTextSummary } from './index.js'
 
 // Real outputs of k6 v1.3.0, shared by the whole repository (see its README).
-const FIXTURES = new URL('../../../../../shared/fixtures/k6/', import.meta.url)
+const FIXTURES = new URL('../../../../fixtures/k6/', import.meta.url)
 const K6_DEFAULT_STATS = ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)']
 
 function resultFromExport (file: string): RunResult {
