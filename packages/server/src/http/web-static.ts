@@ -29,6 +29,18 @@ function isApi (url: string): boolean {
   return url === '/api' || url.startsWith('/api/') || url.startsWith('/api?')
 }
 
+// A missing file gets a 404, not the SPA's index.html: a stale page asking for an old chunk must fail loudly.
+const STATIC_FILE = /^\/assets\/|\.(?:js|mjs|css|map|ico|png|svg|webp|woff2?|txt|json)$/
+
+function isStaticFile (url: string): boolean {
+  return STATIC_FILE.test(url.split('?')[0] ?? url)
+}
+
+/** Source maps would publish the dashboard's sources: never served, even when a build left some behind. */
+function isServable (pathname: string): boolean {
+  return !pathname.endsWith('.map')
+}
+
 /** Security headers on every answer; the dashboard's CSP unless a route (the API docs UI) set its own. */
 export function installSecurityHeaders (app: FastifyInstance): void {
   app.addHook('onSend', (req, reply, payload, done) => {
@@ -49,6 +61,9 @@ export async function registerWeb (app: FastifyInstance, webDist: string | undef
       root: webDist,
       prefix: '/',
       index: ['index.html'],
+      // The build writes .br and .gz beside each text asset; the best one the client accepts is sent.
+      preCompressed: true,
+      allowedPath: isServable,
       setHeaders (reply, path) {
         // Vite fingerprints assets, so they may be cached forever; index.html must always be revalidated.
         reply.header('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache')
@@ -56,7 +71,9 @@ export async function registerWeb (app: FastifyInstance, webDist: string | undef
     })
   }
   app.setNotFoundHandler((req: FastifyRequest, reply: FastifyReply) => {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || isApi(req.url)) throw routeNotFound(req.method, req.url)
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || isApi(req.url) || isStaticFile(req.url)) {
+      throw routeNotFound(req.method, req.url)
+    }
     if (webDist === undefined) return reply.type('text/html; charset=utf-8').send(NOT_BUILT_HTML)
     return reply.header('cache-control', 'no-cache').sendFile('index.html')
   })
