@@ -4,6 +4,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui'
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import type { RouteDeps } from './http/deps.js'
 import { BODY_LIMIT_BYTES, installErrorHandler } from './http/error-handler.js'
+import { installInputGuard } from './http/input-guard.js'
 import { adminRoutes } from './http/routes/admin-routes.js'
 import { dashboardRoutes } from './http/routes/dashboard-routes.js'
 import { agentRoutes } from './http/routes/agent-routes.js'
@@ -32,6 +33,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   installErrorHandler(app)
+  installInputGuard(app)
   installSecurityHeaders(app)
   const { httpDuration } = options.deps.metrics
   app.addHook('onResponse', (req, reply, done) => {

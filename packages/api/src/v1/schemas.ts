@@ -1,19 +1,61 @@
 import { z } from 'zod'
 import {
   AGENT_NAME_PATTERN, DESIRED_AGENT_COUNT_MAX, RUN_INTERVAL_MS_MAX, RUN_INTERVAL_MS_MIN, RUN_STATUSES,
-  TARGET_DURATION_S_MAX, TARGET_LABEL_MAX_CHARS, TARGET_URL_MAX_CHARS, TARGET_VUS_MAX, isHttpUrl,
+  SUMMARY_MAX_BYTES, SUMMARY_MAX_DEPTH, TARGET_DURATION_S_MAX, TARGET_LABEL_MAX_CHARS, TARGET_URL_MAX_CHARS,
+  TARGET_VUS_MAX, httpUrlProblem, normaliseHttpUrl, textProblem,
 } from './plain-checks.js'
 
+/**
+ * An absolute http:// or https:// URL with one unambiguous WHATWG reading, stored in its normalised form; anything
+ * else (file:, javascript:, `http:///x`, CR/LF/TAB, leading spaces, `\`) is refused.
+ */
+export const HttpUrl = z.string().max(TARGET_URL_MAX_CHARS)
+  .superRefine((value, ctx) => {
+    const problem = httpUrlProblem(value)
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem })
+  })
+  .overwrite(normaliseHttpUrl)
+  .describe('URL under test (http or https); stored as the WHATWG URL parser serialises it')
 
-/** An absolute http:// or https:// URL; anything else (file:, ftp:, javascript:) is refused. */
-export const HttpUrl = z.string().max(TARGET_URL_MAX_CHARS).refine(isHttpUrl, { message: 'expected an absolute http:// or https:// URL' }).describe('URL under test (http or https)')
+/** Text every store keeps exactly: no NUL, no lone surrogate. */
+export function StoredText (maxChars: number) {
+  return z.string().max(maxChars).superRefine((value, ctx) => {
+    const problem = textProblem(value)
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem })
+  })
+}
+
+/** Depth of a JSON value, counted without recursion (a hostile body may nest 100,000 levels). */
+export function jsonDepth (value: unknown, stopAt = Number.POSITIVE_INFINITY): number {
+  let max = 0
+  const stack: Array<[unknown, number]> = [[value, 1]]
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number]
+    if (typeof node !== 'object' || node === null) continue
+    if (depth > max) max = depth
+    if (max > stopAt) return max
+    for (const child of Object.values(node)) stack.push([child, depth + 1])
+  }
+  return max
+}
+
+/** An engine summary: JSON of bounded depth and size. */
+const Summary = z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
+  if (jsonDepth(value, SUMMARY_MAX_DEPTH) > SUMMARY_MAX_DEPTH) {
+    ctx.addIssue({ code: 'custom', message: `nested deeper than ${SUMMARY_MAX_DEPTH} levels` })
+    return
+  }
+  if (new TextEncoder().encode(JSON.stringify(value)).length > SUMMARY_MAX_BYTES) {
+    ctx.addIssue({ code: 'custom', message: `larger than ${SUMMARY_MAX_BYTES} bytes as JSON` })
+  }
+})
 
 const IsoTime = z.string().describe('ISO-8601 timestamp')
 
 /** What an admin declares about a site to test. */
 export const TargetCreate = z.strictObject({
   url: HttpUrl,
-  label: z.string().max(TARGET_LABEL_MAX_CHARS).default('').describe('Human-readable name, any Unicode'),
+  label: StoredText(TARGET_LABEL_MAX_CHARS).default('').describe('Human-readable name, any Unicode'),
   vus: z.int().min(1).max(TARGET_VUS_MAX).default(1).describe('Virtual users per run'),
   durationS: z.int().min(1).max(TARGET_DURATION_S_MAX).default(30).describe('Test duration in seconds'),
   runIntervalMs: z.int().min(RUN_INTERVAL_MS_MIN).max(RUN_INTERVAL_MS_MAX).default(60_000)
@@ -25,7 +67,7 @@ export type TargetCreate = z.input<typeof TargetCreate>
 /** A partial update of a target; at least one field. */
 export const TargetPatch = z.strictObject({
   url: HttpUrl.optional(),
-  label: z.string().max(TARGET_LABEL_MAX_CHARS).optional(),
+  label: StoredText(TARGET_LABEL_MAX_CHARS).optional(),
   vus: z.int().min(1).max(TARGET_VUS_MAX).optional(),
   durationS: z.int().min(1).max(TARGET_DURATION_S_MAX).optional(),
   runIntervalMs: z.int().min(RUN_INTERVAL_MS_MIN).max(RUN_INTERVAL_MS_MAX).optional(),
@@ -82,7 +124,7 @@ export const AgentName = z.string().regex(AGENT_NAME_PATTERN,
 
 export const AgentRegister = z.strictObject({
   name: AgentName,
-  version: z.string().max(64).default('unknown'),
+  version: StoredText(64).default('unknown'),
 })
 export type AgentRegister = z.input<typeof AgentRegister>
 
@@ -128,10 +170,10 @@ export type RunStart = z.input<typeof RunStart>
 export const RunFinish = z.strictObject({
   status: z.enum(['passed', 'failed', 'error']),
   finishedAt: IsoTime.optional(),
-  errorMessage: z.string().max(4000).nullable().default(null),
+  errorMessage: StoredText(4000).nullable().default(null),
   metrics: RunMetrics.nullable().default(null),
   /** The engine's full `RunResult` (k6 handleSummary-shaped metrics, thresholds, status codes). */
-  summary: z.record(z.string(), z.unknown()).nullable().default(null),
+  summary: Summary.nullable().default(null),
 })
 export type RunFinish = z.input<typeof RunFinish>
 

@@ -1,4 +1,4 @@
-import type { FleetStatus } from '@loadfleet/api'
+import { AGENT_TIME_FUTURE_MS, AGENT_TIME_PAST_MS, type FleetStatus } from '@loadfleet/api'
 import type { Store } from '../db/store.js'
 import type { Auth } from './auth.js'
 import type { Metrics } from '../metrics.js'
@@ -20,6 +20,22 @@ export interface RouteDeps {
 export function parseIsoMs (value: string, path: string): number {
   const ms = Date.parse(value)
   if (Number.isNaN(ms)) throw new RequestInvalid({ issues: [{ path, message: 'expected an ISO-8601 time' }] })
+  return ms
+}
+
+/**
+ * An agent-reported time (`startedAt`, `finishedAt`), or the server's clock when absent. It must lie within the
+ * server's clock minus a week (results spooled through an outage) and plus ten minutes (clock skew): a run dated
+ * in the year 275760 would head every list forever.
+ */
+export function agentTimeMs (value: string | undefined, path: string, now = Date.now()): number {
+  if (value === undefined) return now
+  const ms = parseIsoMs(value, path)
+  if (ms < now - AGENT_TIME_PAST_MS || ms > now + AGENT_TIME_FUTURE_MS) {
+    throw new RequestInvalid({
+      issues: [{ path, message: 'expected a time within the last 7 days and at most 10 minutes ahead of the server' }],
+    })
+  }
   return ms
 }
 

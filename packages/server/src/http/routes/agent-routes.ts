@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { Agent, AgentHeartbeat, AgentName, AgentRegister, AgentTarget, Run, RunFinish, RunId, RunStart } from '@loadfleet/api'
-import { parseIsoMs, type RouteDeps } from '../deps.js'
+import { agentTimeMs, type RouteDeps } from '../deps.js'
 import { finishRun, startRun } from '../../db/run-lifecycle.js'
 import { AgentNotFound } from '../../errors.js'
 
@@ -39,7 +39,7 @@ export function agentRoutes (deps: RouteDeps) {
     app.post('/api/k6/agents/:name/runs', {
       schema: { tags, security, params: NameParams, body: RunStart, response: { 200: Run, 201: Run } },
     }, async (req, reply) => {
-      const startedAt = req.body.startedAt === undefined ? Date.now() : parseIsoMs(req.body.startedAt, 'body.startedAt')
+      const startedAt = agentTimeMs(req.body.startedAt, 'body.startedAt')
       const { run, created } = await startRun(deps.store, {
         agentName: req.params.name, id: req.body.id, targetId: req.body.targetId, startedAt,
       })
@@ -49,7 +49,7 @@ export function agentRoutes (deps: RouteDeps) {
     app.post('/api/k6/agents/:name/runs/:runId/finish', {
       schema: { tags, security, params: RunParams, body: RunFinish, response: { 200: Run } },
     }, async (req) => {
-      const finishedAt = req.body.finishedAt === undefined ? Date.now() : parseIsoMs(req.body.finishedAt, 'body.finishedAt')
+      const finishedAt = agentTimeMs(req.body.finishedAt, 'body.finishedAt')
       return await finishRun(deps.store, {
         agentName: req.params.name, id: req.params.runId, status: req.body.status, finishedAt,
         errorMessage: req.body.errorMessage, metrics: req.body.metrics, summary: req.body.summary,
