@@ -1,5 +1,5 @@
 import { hostname } from 'node:os'
-import { AGENT_NAME_PATTERN, isHttpUrl } from '@loadfleet/api/client'
+import { AGENT_NAME_MAX_CHARS, AGENT_NAME_PATTERN, isHttpUrl } from '@loadfleet/api/client'
 import { parseDurationMs } from '@loadfleet/core/base'
 import type { Logger } from './logger.js'
 
@@ -51,7 +51,7 @@ export function agentOptionsFromEnv (env: Env): { options?: AgentOptions, errors
   if (dashboardSecret === '') errors.push('DASHBOARD_SECRET: expected the control plane\'s agent token')
   const agentName = nonEmpty(env.AGENT_NAME) ?? hostname()
   if (!AGENT_NAME_PATTERN.test(agentName)) {
-    errors.push(`AGENT_NAME=${JSON.stringify(agentName)}: expected letters, digits, ".", "_" or "-" (at most 253)`)
+    errors.push(`AGENT_NAME=${JSON.stringify(agentName)}: expected letters, digits, ".", "_" or "-" (at most ${AGENT_NAME_MAX_CHARS})`)
   }
   const rawDuration = nonEmpty(env.K6_DURATION) ?? '30s'
   const defaultDurationMs = parseDurationMs(rawDuration)

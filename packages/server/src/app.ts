@@ -3,7 +3,9 @@ import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import type { RouteDeps } from './http/deps.js'
-import { BODY_LIMIT_BYTES, installErrorHandler } from './http/error-handler.js'
+import {
+  BODY_LIMIT_BYTES, PATH_PARAM_MAX_CHARS, clientErrorHandler, frameworkErrors, installErrorHandler,
+} from './http/error-handler.js'
 import { installInputGuard } from './http/input-guard.js'
 import { adminRoutes } from './http/routes/admin-routes.js'
 import { dashboardRoutes } from './http/routes/dashboard-routes.js'
@@ -27,7 +29,11 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: BODY_LIMIT_BYTES,
     // Per-request logs would dominate the output at 1,000 agents; failures are still logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
+    // The error handler answers 503 LF_SERVER_CLOSING itself, in the common body shape.
+    return503OnClosing: false,
+    routerOptions: { maxParamLength: PATH_PARAM_MAX_CHARS },
+    frameworkErrors,
+    clientErrorHandler,
     forceCloseConnections: 'idle',
   })
   app.setValidatorCompiler(validatorCompiler)

@@ -13,8 +13,12 @@ export const DESIRED_AGENT_COUNT_MAX = 1000
 /** Every value of a run's status, in the order a dashboard lists them. */
 export const RUN_STATUSES = ['running', 'passed', 'failed', 'error'] as const
 
+// Kubernetes pod names and DNS host names are at most 253 characters. The server's router accepts path parameters
+// of exactly this length, so every registered name also works in /api/k6/agents/{name}/….
+export const AGENT_NAME_MAX_CHARS = 253
+
 /** Agent names follow Kubernetes pod names: 1-253 letters, digits, ".", "_" or "-". */
-export const AGENT_NAME_PATTERN = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,251}[A-Za-z0-9])?$/
+export const AGENT_NAME_PATTERN = new RegExp(`^[A-Za-z0-9]([A-Za-z0-9._-]{0,${AGENT_NAME_MAX_CHARS - 2}}[A-Za-z0-9])?$`)
 
 /** True for an absolute http:// or https:// URL with a host; file:, ftp:, javascript: and relative URLs are not. */
 export function isHttpUrl (value: string): boolean {

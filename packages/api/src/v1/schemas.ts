@@ -1,8 +1,8 @@
 import { z } from 'zod'
 import {
-  AGENT_NAME_PATTERN, DESIRED_AGENT_COUNT_MAX, RUN_INTERVAL_MS_MAX, RUN_INTERVAL_MS_MIN, RUN_STATUSES,
-  SUMMARY_MAX_BYTES, SUMMARY_MAX_DEPTH, TARGET_DURATION_S_MAX, TARGET_LABEL_MAX_CHARS, TARGET_URL_MAX_CHARS,
-  TARGET_VUS_MAX, httpUrlProblem, normaliseHttpUrl, textProblem,
+  AGENT_NAME_MAX_CHARS, AGENT_NAME_PATTERN, DESIRED_AGENT_COUNT_MAX, RUN_INTERVAL_MS_MAX, RUN_INTERVAL_MS_MIN,
+  RUN_STATUSES, SUMMARY_MAX_BYTES, SUMMARY_MAX_DEPTH, TARGET_DURATION_S_MAX, TARGET_LABEL_MAX_CHARS,
+  TARGET_URL_MAX_CHARS, TARGET_VUS_MAX, httpUrlProblem, normaliseHttpUrl, textProblem,
 } from './plain-checks.js'
 
 /**
@@ -119,8 +119,10 @@ export const Agent = z.object({
 export type Agent = z.infer<typeof Agent>
 
 /** Agent names follow Kubernetes pod names: DNS-1123 labels up to 253 chars. */
-export const AgentName = z.string().regex(AGENT_NAME_PATTERN,
-  'expected 1-253 letters, digits, ".", "_" or "-", starting and ending with a letter or digit')
+export const AgentName = z.string()
+  .max(AGENT_NAME_MAX_CHARS, `expected at most ${AGENT_NAME_MAX_CHARS} characters`)
+  .regex(AGENT_NAME_PATTERN,
+    `expected 1-${AGENT_NAME_MAX_CHARS} letters, digits, ".", "_" or "-", starting and ending with a letter or digit`)
 
 export const AgentRegister = z.strictObject({
   name: AgentName,

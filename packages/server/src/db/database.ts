@@ -21,6 +21,8 @@ const SQLITE_BUSY_TIMEOUT_MS = 5000
 // Enough for the API plus the reaper; more connections only queue inside PostgreSQL.
 const PG_POOL_MAX = 10
 const PG_INT8_OID = 20
+// A request waits at most this long for a connection while the database is down or restarting, then gets a 503.
+const PG_CONNECT_TIMEOUT_MS = 5000
 // Distinct statement texts the API uses are a few hundred; the bound keeps ad-hoc IN (…) lists from growing it.
 const STATEMENT_CACHE_MAX = 1000
 
@@ -72,6 +74,7 @@ function openPostgres (url: string): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString: url,
     max: PG_POOL_MAX,
+    connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
     // Epoch-ms columns are bigint; they fit a JS number exactly, so read them as numbers, not strings.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown => oid === PG_INT8_OID
@@ -79,12 +82,38 @@ function openPostgres (url: string): DatabaseHandle {
         : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
     },
   })
-  // An idle connection the server drops (restart, failover, an admin's pg_terminate_backend) is reported here.
-  // Without a listener that would crash the control plane; the pool discards the client and the next query
-  // reconnects, while /readyz reports whether the database can be reached.
+  // A connection the server drops (restart, failover, an admin's pg_terminate_backend) emits 'error': on the pool
+  // while the client is idle, on the client itself while it is checked out or inside a transaction. Without a
+  // listener either one crashes the control plane. The query in flight fails (the request answers 503), the pool
+  // discards the broken client, the next query reconnects, and /readyz reports whether the database can be reached.
   pool.on('error', () => {})
+  pool.on('connect', (client) => { client.on('error', () => {}) })
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   return { db, dialect: 'postgres', close: () => db.destroy() }
+}
+
+// SQLSTATE classes and codes that mean "the database is not reachable right now", not "this query is wrong":
+// 08 connection exception, 57P01-57P03 shutdown / crash / starting up, 53300 too many connections.
+const PG_UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300'])
+const NODE_NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN'])
+// SQLite: locked beyond busy_timeout, disk full, I/O error, file gone.
+const SQLITE_UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|READONLY)/
+const PG_CLIENT_MESSAGES = [
+  'Connection terminated', 'timeout exceeded when trying to connect', 'is not queryable',
+  'Client was closed and is not queryable', 'Connection ended unexpectedly',
+]
+
+/** True when `err` (or its cause) says the store cannot be reached right now, so a retry may succeed. */
+export function isDatabaseUnavailable (err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string') {
+      if (code.startsWith('08') && code.length === 5) return true
+      if (PG_UNAVAILABLE_STATES.has(code) || NODE_NETWORK_CODES.has(code) || SQLITE_UNAVAILABLE.test(code)) return true
+    }
+    if (PG_CLIENT_MESSAGES.some((m) => e instanceof Error && e.message.includes(m))) return true
+  }
+  return false
 }
 
 async function migrate (handle: DatabaseHandle): Promise<void> {
