@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import type { RouteDeps } from '../deps.js'
+import { DatabaseUnavailable } from '../../errors.js'
 
 /** Health, readiness and Prometheus metrics: open, for probes and scrapers. */
 export function operationsRoutes (deps: RouteDeps) {
@@ -14,14 +15,23 @@ export function operationsRoutes (deps: RouteDeps) {
     }, () => ({ status: 'ok' as const }))
 
     app.get('/readyz', {
-      schema: { tags, response: { 200: z.object({ status: z.literal('ready') }), 503: z.object({ status: z.literal('unavailable'), message: z.string() }) } },
+      schema: {
+        tags,
+        response: {
+          200: z.object({ status: z.literal('ready') }),
+          503: z.object({ status: z.literal('unavailable'), code: z.string(), message: z.string(), details: z.unknown() }),
+        },
+      },
     }, async (req, reply) => {
       try {
         await deps.store.ping()
         return { status: 'ready' as const }
       } catch (err) {
-        req.log.warn({ err }, 'database unreachable')
-        return reply.code(503).send({ status: 'unavailable' as const, message: 'database unreachable' })
+        const reason = err instanceof Error ? err.message : String(err)
+        req.log.warn({ reason }, 'database unreachable')
+        const error = new DatabaseUnavailable({})
+        return reply.code(503).header('retry-after', '5')
+          .send({ status: 'unavailable' as const, code: error.code, message: error.message, details: error.details })
       }
     })
 
