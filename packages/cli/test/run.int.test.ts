@@ -1,4 +1,6 @@
 import { execFile, spawn } from 'node:child_process'
+import type { ChildProcessByStdio } from 'node:child_process'
+import type { Readable } from 'node:stream'
 import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import { once } from 'node:events'
@@ -29,6 +31,30 @@ async function cli (args: string[]): Promise<CliOutput> {
     const e = err as { code: number, stdout: string, stderr: string }
     return { code: e.code, stdout: e.stdout, stderr: e.stderr }
   }
+}
+
+type RunJson = { metrics: Record<string, { values: Record<string, number> } | undefined> }
+
+interface Interrupted extends CliOutput {
+  signal: NodeJS.Signals | null
+  stoppedInMs: number
+}
+
+/** Waits until the child's load reaches the target, interrupts it with `interrupt`, and collects how it ended. */
+async function interruptOnceLoaded (child: ChildProcessByStdio<null, Readable, Readable>, interrupt: () => void):
+Promise<Interrupted> {
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (b: Buffer) => { stdout += b.toString() })
+  child.stderr.on('data', (b: Buffer) => { stderr += b.toString() })
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>
+  // Interrupt once the load is flowing (startup time varies with the machine's load; npx adds seconds).
+  const before = requests
+  for (let i = 0; i < 600 && requests - before < 20; i++) await new Promise((resolve) => setTimeout(resolve, 50))
+  const started = performance.now()
+  interrupt()
+  const [code, signal] = await exited
+  return { code: code ?? -1, signal, stdout, stderr, stoppedInMs: performance.now() - started }
 }
 
 let server: Server
@@ -140,19 +166,70 @@ describe('loadfleet run', () => {
     expect(updates[0]).toMatch(/^running \[\d+s\/3s\] \d+ VUs +[\d.]+ req\/s +p95=[\d.]+ms +errors=0\.00%/)
   })
 
-  it('stops on Ctrl-C, still prints the summary, and exits 105', async () => {
+  it('progress shows the request rate the summary ends on, not a burst doubled by the think time', async () => {
+    // 4 VUs sleeping 1 s send their requests in bursts: a half-second window would read 8 req/s or 0.
+    const command = `${process.execPath} ${CLI} run --url ${url}/ --vus 4 --duration 4s --sleep 1s --json`
+    const { stdout } = await run('script', ['-qec', command, '/dev/null'], { cwd: dir, timeout: 60_000 })
+    const summaryRate = (JSON.parse(stdout.slice(stdout.indexOf('{"engine"'))) as RunJson).metrics.http_reqs?.values.rate ?? 0
+    const rates = stdout.split('\r\x1b[2K')
+      .map((part) => /^running \[(\d+)s\/4s\] \d+ VUs +([\d.]+) req\/s/.exec(part))
+      .filter((m) => m !== null && Number(m[1]) >= 2) // past the first burst the average has settled
+      .map((m) => Number(m?.[2]))
+    expect(rates.length).toBeGreaterThanOrEqual(2)
+    expect(summaryRate).toBeGreaterThan(2)
+    for (const rate of rates) {
+      expect(rate).toBeGreaterThan(summaryRate * 0.7)
+      expect(rate).toBeLessThan(summaryRate * 1.3)
+    }
+  })
+
+  it('prints the header and scenarios first, the final progress line, vus_max and every threshold\'s observed value',
+    async () => {
+      const out = await cli(['run', '--url', `${url}/`, '--vus', '4', '--iterations', '8',
+        '--threshold', 'dropped_iterations=count<1', '--threshold', 'http_req_duration=p(95)<5000'])
+      expect(out.code).toBe(0)
+      const lines = out.stdout.split('\n')
+      expect(lines.slice(0, 8)).toEqual([
+        '',
+        '     execution: local',
+        `        script: ${url}/`,
+        '        output: -',
+        '',
+        '     scenarios: (100.00%) 1 scenario, 4 max VUs, 10m30s max duration (incl. graceful stop):',
+        '              * default: 8 iterations shared among 4 VUs (maxDuration: 10m0s, gracefulStop: 30s)',
+        '',
+      ])
+      expect(out.stdout).toMatch(/^running \(\d\dm\d\d\.\ds\), 0\/4 VUs, 8 complete and 0 interrupted iterations$/m)
+      expect(out.stdout).toMatch(/^default ✓ \[ 100% \] 4 VUs {2}10m0s$/m)
+      expect(out.stdout.indexOf('running (')).toBeLessThan(out.stdout.indexOf('█ THRESHOLDS'))
+      expect(out.stdout).toMatch(/vus_max\.+: 4 +min=4 +max=4/) // the allocated VUs, not a ramp from 1
+      expect(out.stdout).toContain("✓ 'count<1' count=0") // no dropped iteration: still an observed value
+      expect(out.stdout).toMatch(/✓ 'p\(95\)<5000' p\(95\)=[\d.]+(ms|µs)/)
+    })
+
+  it('stops on Ctrl-C, says it was interrupted on stderr and in the summary, and exits 105', async () => {
     const child = spawn(process.execPath, [CLI, 'run', '--url', `${url}/`, '--vus', '2', '--duration', '30s', '--sleep', '10ms'],
       { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    child.stdout.on('data', (b: Buffer) => { stdout += b.toString() })
-    // Interrupt once the load is flowing (the CLI's startup time varies with the machine's load).
-    const before = requests
-    for (let i = 0; i < 300 && requests - before < 20; i++) await new Promise((resolve) => setTimeout(resolve, 50))
-    const started = performance.now()
-    child.kill('SIGINT')
-    const [code] = await once(child, 'exit') as [number]
+    const { stdout, stderr, code, stoppedInMs } = await interruptOnceLoaded(child, () => child.kill('SIGINT'))
     expect(code).toBe(105)
-    expect(performance.now() - started).toBeLessThan(5_000)
+    expect(stoppedInMs).toBeLessThan(5_000)
     expect(stdout).toMatch(/iterations\.+: \d+/)
+    expect(stdout).toMatch(/INTERRUPTED: the test run was aborted by a signal after [\d.]+m?s/)
+    // 30 s plus a 30 s graceful stop can reach a minute, so the elapsed time has minutes, as k6 writes it.
+    expect(stdout).toMatch(/^running \(00m\d\d\.\ds\), 0\/2 VUs, \d+ complete and \d+ interrupted iterations$/m)
+    expect(stdout).toMatch(/^default ✗ \[ +\d+% \] 2 VUs {2}00m\d\d\.\ds\/30s$/m)
+    expect(stderr).toBe("loadfleet run: test run was aborted because loadfleet received an 'interrupt' signal; " +
+      'the summary covers only the time before it\n')
+  })
+
+  it('exits 105 through npx on Ctrl-C sent to the whole process group, as a terminal does', async () => {
+    // The terminal signals npm and loadfleet at once, and npm forwards its copy: one press, two signals.
+    const child = spawn('npx', ['loadfleet', 'run', '--url', `${url}/`, '--vus', '2', '--duration', '60s', '--sleep', '10ms'],
+      { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
+    const { stdout, stderr, code, signal } = await interruptOnceLoaded(child, () => process.kill(-(child.pid ?? 0), 'SIGINT'))
+    expect({ code, signal }).toEqual({ code: 105, signal: null })
+    expect(stdout).toMatch(/INTERRUPTED/)
+    expect(stdout).toMatch(/http_reqs\.+: \d+/) // the summary, not an exit before it
+    expect(stderr).toMatch(/test run was aborted because loadfleet received an 'interrupt' signal/)
   })
 })

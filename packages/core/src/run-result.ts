@@ -51,6 +51,8 @@ export interface RunResult {
   errorKinds: Partial<Record<ErrorKind, number>>
   /** Set when a threshold with `abortOnFail` stopped the run early, or the run was cancelled. */
   abortedBy?: 'threshold' | 'signal'
+  /** Iterations started but cut short (graceful stop ran out, or the run was stopped); not in `iterations`. */
+  interruptedIterations?: number
   /** Why the run is `error`; absent otherwise. */
   errorMessage?: string
   /** Compressed HdrHistograms (base64, µs) keyed by metric name, so results merge exactly. */

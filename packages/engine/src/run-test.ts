@@ -4,7 +4,7 @@ import { createHttpClient } from './http/index.js'
 import { compileThresholds, evaluateThresholds, statsReferenced } from './thresholds/index.js'
 import type { CompiledThreshold, MetricSource } from './thresholds/index.js'
 import { MetricsRegistry, initHistograms } from './metrics/index.js'
-import { RunContext, plannedTestMs, runScenario } from './executors/index.js'
+import { RunContext, plannedTestMs, plannedVus, runScenario } from './executors/index.js'
 import { prepareSteps } from './vu/steps.js'
 import type { VuShared } from './vu/vu.js'
 import { ProgressMeter } from './progress/index.js'
@@ -56,6 +56,8 @@ Promise<RunResult> {
   const shared = new Map(spec.scenarios.map((s) => [s.name, sharedFor(spec, metrics, s.name)]))
   const compiled = compileThresholds(spec.thresholds)
   const ctx = new RunContext(metrics)
+  // As k6, every VU a scenario plans is initialised before the start, so vus_max is the full count from the start.
+  ctx.reserveVus(plannedVus(spec.scenarios))
   let abortedBy: RunResult['abortedBy']
   const stop = (by: NonNullable<RunResult['abortedBy']>): void => {
     abortedBy ??= by
@@ -89,6 +91,7 @@ Promise<RunResult> {
   const checks = metrics.checkResults()
   if (checks.length > 0) result.checks = checks
   if (abortedBy !== undefined) result.abortedBy = abortedBy
+  result.interruptedIterations = ctx.interruptedIterations
   return result
 }
 
@@ -135,7 +138,7 @@ function startMonitor ({ ctx, spec, compiled, options, onThresholdAbort }: Monit
   const { metrics } = ctx
   const meter = new ProgressMeter(ctx, plannedTestMs(spec.scenarios))
   const abortable = compiled.filter((c) => c.spec.abortOnFail)
-  const sampleVus = (): void => metrics.sampleVus(ctx.active, ctx.allocated)
+  const sampleVus = (): void => metrics.sampleVus(ctx.active, ctx.vusMax)
   // VUs are created right after the start; the first gauge sample waits for them.
   const first = setTimeout(sampleVus, 0)
   const evalTimer = setInterval(() => {

@@ -33,7 +33,8 @@ describe('iteration-count executors', () => {
     expect(result.metrics.http_reqs?.values.count).toBe(70)
     expect(fast.requests - before).toBe(70)
     expect(result.statusCodes).toEqual({ 200: 70 })
-    expect(result.metrics.vus_max?.values.max).toBe(5)
+    expect(result.metrics.vus_max?.values).toEqual({ value: 5, min: 5, max: 5 }) // allocated up front, as in k6
+    expect(result.interruptedIterations).toBe(0)
   })
 
   it('shared-iterations shares exactly `iterations` among the VUs', async () => {
@@ -131,6 +132,7 @@ describe('gracefulStop', () => {
     expect(performance.now() - started).toBeLessThan(1_200)
     expect(result.metrics.iterations).toBeUndefined()
     expect(result.metrics.http_reqs).toBeUndefined()
+    expect(result.interruptedIterations).toBe(2) // one cut-short iteration per VU, as k6's final line counts them
     expect(result.outcome).toBe('passed')
   })
 

@@ -2,6 +2,10 @@ import { join } from 'node:path'
 import type { Command } from 'commander'
 import { EXIT_CODES, isLfError } from '@loadfleet/core/base'
 import type { RunningServer } from '@loadfleet/server'
+import { onStopSignals } from '../stop-signals.js'
+
+/** A second Ctrl-C while stopping means "now": exit like a process killed by SIGINT. */
+const EXIT_INTERRUPTED = 130
 
 /** Prints where the control plane listens and, at first start only, the credentials it generated. */
 export function printServerBanner (server: RunningServer): void {
@@ -39,14 +43,12 @@ export function registerServerCommand (program: Command): void {
         return
       }
       printServerBanner(server)
-      const stop = (): void => {
+      onStopSignals(() => {
         // Drain in-flight requests and close the database, then leave with 0: a requested stop is not a failure.
         server.close().then(() => process.exit(0), (err: unknown) => {
           process.stderr.write(`loadfleet server: error while stopping: ${String(err)}\n`)
           process.exit(1)
         })
-      }
-      process.once('SIGTERM', stop)
-      process.once('SIGINT', stop)
+      }, () => process.exit(EXIT_INTERRUPTED))
     })
 }

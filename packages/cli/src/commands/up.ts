@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander'
+import { onStopSignals } from '../stop-signals.js'
 
 interface UpOptions { agents?: number }
 
@@ -46,19 +47,14 @@ async function runUp (options: UpOptions): Promise<void> {
     await server.close()
     process.exit(1)
   }
-  let stopping = false
-  const onSignal = (): void => {
-    if (stopping) process.exit(EXIT_INTERRUPTED)
-    stopping = true
+  onStopSignals(() => {
     process.stdout.write('Stopping agents and control plane…\n')
     // close() stops the fleet (agents flush their results) before the control plane itself.
     server.close().then(() => process.exit(0), (err: unknown) => {
       process.stderr.write(`loadfleet up: ${err instanceof Error ? err.message : String(err)}\n`)
       process.exit(1)
     })
-  }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
+  }, () => process.exit(EXIT_INTERRUPTED))
 }
 
 /** True when the audit trail shows an admin ever set the desired count; `up` then leaves it alone. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { EXIT_CODES, toK6SummaryExport } from '@loadfleet/core'
 import type { RunResult, TestSpec } from '@loadfleet/core'
-import { describeScenarios, renderTextSummary, runTest, runWithK6 } from '@loadfleet/engine'
+import { renderRunEnd, renderRunHeader, renderTextSummary, runTest, runWithK6 } from '@loadfleet/engine'
 import { ProgressLine } from './progress-line.js'
 
 /** How `loadfleet run` runs and reports. */
@@ -12,7 +12,18 @@ export interface RunOutputOptions {
   summaryExport?: string
   json: boolean
   quiet: boolean
+  /** The header's `script:`: the test file, or the flags' URL. */
+  script?: string
 }
+
+/** Why a run was stopped from outside, for the line that says so. */
+export interface StopReason {
+  /** The signal that stopped it, e.g. SIGINT. */
+  signal?: NodeJS.Signals
+}
+
+/** k6's words for the signals that stop a run. */
+const SIGNAL_WORDS: Partial<Record<NodeJS.Signals, string>> = { SIGINT: 'interrupt', SIGTERM: 'terminated' }
 
 /** Progress refreshes twice a second so the line visibly moves at least once a second. */
 const PROGRESS_INTERVAL_MS = 500
@@ -27,8 +38,12 @@ export async function checkOutputOptions (opts: RunOutputOptions): Promise<strin
 }
 
 /** Runs the test, prints the summary (or the JSON result), writes the export; returns the exit code. */
-export async function executeRun (spec: TestSpec, opts: RunOutputOptions, signal: AbortSignal): Promise<number> {
+export async function executeRun (spec: TestSpec, opts: RunOutputOptions, signal: AbortSignal, stop: StopReason = {}):
+Promise<number> {
   const progress = new ProgressLine(process.stderr, !opts.quiet)
+  // k6 prints this header itself; the built-in engine prints it as k6 would, before the first request.
+  const k6Like = !opts.json && opts.engine === 'loadfleet'
+  if (k6Like) process.stdout.write(renderRunHeader(spec, { script: opts.script ?? '-', output: '-' }))
   let result: RunResult
   try {
     result = opts.engine === 'k6' ? await runK6(spec, signal) : await runTest(spec, {
@@ -42,9 +57,13 @@ export async function executeRun (spec: TestSpec, opts: RunOutputOptions, signal
   if (opts.json) process.stdout.write(JSON.stringify(result) + '\n')
   else if (result.outcome !== 'error' || Object.keys(result.metrics).length > 0) {
     // A run that never started has nothing to summarise; its reason goes to stderr.
-    process.stdout.write(renderTextSummary(result, {
-      trendStats: spec.summaryTrendStats, color: process.stdout.isTTY, scenarioLines: describeScenarios(spec),
-    }) + '\n')
+    if (k6Like) process.stdout.write('\n' + renderRunEnd(result, spec))
+    process.stdout.write(renderTextSummary(result, { trendStats: spec.summaryTrendStats, color: process.stdout.isTTY }) + '\n')
+  }
+  if (result.abortedBy === 'signal') {
+    const words = stop.signal === undefined ? 'a signal' : `an '${SIGNAL_WORDS[stop.signal] ?? stop.signal}' signal`
+    process.stderr.write(`loadfleet run: test run was aborted because loadfleet received ${words}; ` +
+      'the summary covers only the time before it\n')
   }
   if (opts.summaryExport !== undefined) {
     try {

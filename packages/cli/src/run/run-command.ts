@@ -2,7 +2,8 @@ import { EXIT_CODES, formatDiagnostic, hasErrors } from '@loadfleet/core'
 import { loadTestSpec } from './load-spec.js'
 import type { TestSourceOptions } from './load-spec.js'
 import { checkOutputOptions, executeRun } from './execute-run.js'
-import type { RunOutputOptions } from './execute-run.js'
+import type { RunOutputOptions, StopReason } from './execute-run.js'
+import { onStopSignals } from '../stop-signals.js'
 
 export type RunOptions = TestSourceOptions & Omit<RunOutputOptions, 'summaryExport'> & { summaryExport?: string }
 
@@ -11,7 +12,7 @@ export async function runCommand (file: string | undefined, opts: RunOptions): P
   const { value: spec, diagnostics } = await loadTestSpec(file, opts)
   for (const d of diagnostics) process.stderr.write(formatDiagnostic(d) + '\n')
   if (spec === undefined || hasErrors(diagnostics)) return EXIT_CODES.invalidInput
-  const output: RunOutputOptions = { engine: opts.engine, json: opts.json, quiet: opts.quiet }
+  const output: RunOutputOptions = { engine: opts.engine, json: opts.json, quiet: opts.quiet, script: file ?? opts.url ?? '-' }
   if (opts.summaryExport !== undefined) output.summaryExport = opts.summaryExport
   const outputProblem = await checkOutputOptions(output)
   if (outputProblem !== undefined) {
@@ -20,16 +21,14 @@ export async function runCommand (file: string | undefined, opts: RunOptions): P
   }
   // First Ctrl-C stops the test and still prints what was measured; a second one leaves at once.
   const abort = new AbortController()
-  const onSigint = (): void => {
-    if (abort.signal.aborted) process.exit(EXIT_CODES.externalAbort)
+  const stop: StopReason = {}
+  const off = onStopSignals((signal) => {
+    stop.signal = signal
     abort.abort()
-  }
-  process.on('SIGINT', onSigint)
-  process.on('SIGTERM', onSigint)
+  }, () => process.exit(EXIT_CODES.externalAbort))
   try {
-    return await executeRun(spec, output, abort.signal)
+    return await executeRun(spec, output, abort.signal, stop)
   } finally {
-    process.off('SIGINT', onSigint)
-    process.off('SIGTERM', onSigint)
+    off()
   }
 }

@@ -41,3 +41,18 @@ export function plannedDurationMs (scenario: ScenarioSpec): number {
 export function plannedTestMs (scenarios: readonly ScenarioSpec[]): number {
   return scenarios.reduce((max, s) => Math.max(max, s.startTimeMs + plannedDurationMs(s)), 0)
 }
+
+/** VUs k6 initialises before the start: each scenario's VUs, an arrival-rate scenario's pre-allocated ones. */
+export function plannedVus (scenarios: readonly ScenarioSpec[]): number {
+  return scenarios.reduce((sum, s) => sum + initialVusOf(s), 0)
+}
+
+function initialVusOf (s: ScenarioSpec): number {
+  switch (s.executor) {
+    case 'ramping-vus': return Math.max(s.startVUs, ...s.stages.map((st) => st.target))
+    case 'constant-arrival-rate': return s.preAllocatedVUs
+    // k6 never starts more VUs than there are iterations.
+    case 'shared-iterations': return Math.min(s.vus, s.iterations)
+    default: return s.vus
+  }
+}

@@ -12,8 +12,15 @@ export class RunContext {
   readonly t0: number
   /** VUs currently taking part in a scenario (k6's `vus`). */
   active = 0
-  /** VUs that exist (k6's `vus_max`). */
+  /** VUs that exist right now. */
   allocated = 0
+  /**
+   * k6's `vus_max`: the VUs initialised before the start (every scenario's planned VUs, an arrival-rate scenario's
+   * pre-allocated ones) plus those allocated later; it never falls, as k6 keeps its VUs until the end.
+   */
+  vusMax = 0
+  /** Iterations cut short by a graceful-stop timeout or a hard stop; never recorded in `iterations` (k6's count). */
+  interruptedIterations = 0
   readonly #stoppers = new Set<() => void>()
   #stopped = false
 
@@ -34,9 +41,14 @@ export class RunContext {
   /** A new VU of a scenario, counted in `vus_max` until `release`d. */
   createVu (shared: VuShared): Vu {
     this.allocated++
-    // Increases are sampled at once so the gauges' max is exact; the monitor samples the rest once a second.
-    this.metrics.vusMax.noteMax(this.allocated)
-    return new Vu(shared)
+    if (this.allocated > this.vusMax) this.reserveVus(this.allocated)
+    return new Vu(shared, () => { this.interruptedIterations++ })
+  }
+
+  /** Raises `vus_max` to `n` VUs and samples it at once, so the gauge never misses a peak. */
+  reserveVus (n: number): void {
+    this.vusMax = Math.max(this.vusMax, n)
+    this.metrics.vusMax.set(this.vusMax)
   }
 
   release (vu: Vu): void {

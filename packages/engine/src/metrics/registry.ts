@@ -130,10 +130,10 @@ export class MetricsRegistry {
     return this.#checks.map((c) => ({ ...c }))
   }
 
-  /** Samples the VU gauges: `active` VUs running iterations, `allocated` VUs that exist. */
-  sampleVus (active: number, allocated: number): void {
+  /** Samples the VU gauges: `active` VUs running iterations, `vusMax` VUs initialised (k6's `vus_max`). */
+  sampleVus (active: number, vusMax: number): void {
     this.vus.set(active)
-    this.vusMax.set(allocated)
+    this.vusMax.set(vusMax)
   }
 
   /** Responses per HTTP status code; transport failures are in `errorKinds()`. */

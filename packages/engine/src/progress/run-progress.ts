@@ -8,7 +8,11 @@ export interface RunProgress {
   totalMs: number
   /** Active VUs. */
   vus: number
-  /** Requests per second since the previous snapshot. */
+  /**
+   * Requests per second since the start: the figure the summary's `http_reqs` rate ends on. A shorter window would
+   * swing with the VUs' think time (4 VUs sleeping 1 s send their requests in bursts, so half a second holds either
+   * 4 requests or none and reads 8 req/s or 0).
+   */
   rps: number
   /** p95 of http_req_duration since the start, in ms. */
   p95Ms: number
@@ -18,13 +22,11 @@ export interface RunProgress {
   iterations: number
 }
 
-/** Builds successive snapshots; each one's `rps` covers the time since the previous call. */
+/** Builds successive snapshots of a running test. */
 export class ProgressMeter {
   readonly #ctx: RunContext
   readonly #metrics: MetricsRegistry
   readonly #totalMs: number
-  #lastAtMs = 0
-  #lastReqs = 0
 
   constructor (ctx: RunContext, totalMs: number) {
     this.#ctx = ctx
@@ -34,11 +36,7 @@ export class ProgressMeter {
 
   snapshot (): RunProgress {
     const elapsedMs = this.#ctx.elapsedMs()
-    const reqs = this.#metrics.httpReqs.count
-    const spanMs = elapsedMs - this.#lastAtMs
-    const rps = spanMs > 0 ? ((reqs - this.#lastReqs) * 1000) / spanMs : 0
-    this.#lastAtMs = elapsedMs
-    this.#lastReqs = reqs
+    const rps = elapsedMs > 0 ? (this.#metrics.httpReqs.count * 1000) / elapsedMs : 0
     return {
       elapsedMs,
       totalMs: this.#totalMs,

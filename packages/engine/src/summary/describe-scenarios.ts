@@ -10,7 +10,8 @@ export function goDuration (ms: number): string {
   return m > 0 ? `${m}m${s}s` : `${s}s`
 }
 
-function maxVUsOf (sc: ScenarioSpec): number {
+/** The most VUs a scenario may run at once (an arrival-rate scenario's `maxVUs`). */
+export function maxVUsOf (sc: ScenarioSpec): number {
   switch (sc.executor) {
     case 'ramping-vus': return Math.max(sc.startVUs, ...sc.stages.map((s) => s.target))
     case 'constant-arrival-rate': return sc.maxVUs
@@ -19,7 +20,7 @@ function maxVUsOf (sc: ScenarioSpec): number {
 }
 
 /** Longest the scenario may run, graceful stop included, from the test start (k6's "max duration"). */
-function maxDurationOf (sc: ScenarioSpec): number {
+export function maxDurationOf (sc: ScenarioSpec): number {
   switch (sc.executor) {
     case 'ramping-vus': return sc.startTimeMs + sc.stages.reduce((n, s) => n + s.durationMs, 0) + sc.gracefulStopMs
     case 'per-vu-iterations':

@@ -1,5 +1,6 @@
-import { ERROR_KINDS, type MetricSummary, type RunResult } from '@loadfleet/core'
+import { BUILTIN_METRICS, ERROR_KINDS, baseMetricName, type MetricSummary, type RunResult } from '@loadfleet/core'
 import { formatBytes, formatNumber, formatPercent, formatPerSecond, formatTimeMs } from './format-values.js'
+import { goDuration } from './describe-scenarios.js'
 
 /** Options of the end-of-test text summary. */
 export interface TextSummaryOptions {
@@ -40,6 +41,8 @@ export function renderTextSummary (result: RunResult, options: TextSummaryOption
   const paint = painter(options.color === true)
   const out: string[] = []
   if (options.scenarioLines !== undefined && options.scenarioLines.length > 0) out.push(...options.scenarioLines, '')
+  const stopped = stoppedLine(result)
+  if (stopped !== undefined) out.push('', `  ${paint.red('█')} ${stopped}`)
   if (result.thresholds.length > 0) out.push(...thresholdLines(result, paint), '')
   out.push('', '  █ TOTAL RESULTS ', '')
   out.push(...checkLines(result, paint))
@@ -56,6 +59,18 @@ function painter (color: boolean): Paint {
   return { green: wrap(32), red: wrap(31), cyan: wrap(36), dim: wrap(2) }
 }
 
+/** Says why a run ended before its planned end, so its figures are not read as a whole run's. */
+function stoppedLine (result: RunResult): string | undefined {
+  const after = goDuration(Math.round(result.durationMs / 100) * 100)
+  if (result.abortedBy === 'signal') {
+    return `INTERRUPTED: the test run was aborted by a signal after ${after}; these figures cover only that time`
+  }
+  if (result.abortedBy === 'threshold') {
+    return `ABORTED: a threshold with abortOnFail was crossed after ${after}; the test run was stopped early`
+  }
+  return undefined
+}
+
 function thresholdLines (result: RunResult, paint: Paint): string[] {
   const lines = ['', '  █ THRESHOLDS ']
   const byMetric = new Map<string, typeof result.thresholds>()
@@ -65,11 +80,22 @@ function thresholdLines (result: RunResult, paint: Paint): string[] {
     for (const v of verdicts) {
       const mark = v.ok ? paint.green('✓') : paint.red('✗')
       const stat = /^\s*(p\(\s*[\d.]+\s*\)|[a-z]+)/.exec(v.expression)?.[1]?.replace(/\s+/g, '') ?? ''
-      const observed = observedValue(result.metrics[metric], stat)
-      lines.push(`    ${mark} '${v.expression}'${observed === undefined ? '' : ` ${stat}=${observed}`}`)
+      const observed = observedValue(result.metrics[metric] ?? emptyMetric(metric), stat) ?? '-'
+      lines.push(`    ${mark} '${v.expression}' ${stat}=${observed}`)
     }
   }
   return lines
+}
+
+/**
+ * A metric that received no sample is left out of the results, as in k6; its thresholds still show what was
+ * observed: no dropped iteration is `count=0`, no failed request `rate=0.00%`.
+ */
+function emptyMetric (selector: string): MetricSummary | undefined {
+  const info = BUILTIN_METRICS[baseMetricName(selector)]
+  if (info?.type === 'counter') return { ...info, values: { count: 0, rate: 0 } }
+  if (info?.type === 'rate') return { ...info, values: { rate: 0, passes: 0, fails: 0 } }
+  return undefined
 }
 
 function observedValue (metric: MetricSummary | undefined, stat: string): string | undefined {

@@ -26,9 +26,12 @@ export class Vu {
   #busy = false
   #sleepTimer: NodeJS.Timeout | undefined
   #wake: (() => void) | undefined
+  readonly #onInterrupted: () => void
 
-  constructor (shared: VuShared) {
+  /** `onInterrupted` is told of each iteration that started but was cut short by `interrupt`. */
+  constructor (shared: VuShared, onInterrupted: () => void = () => undefined) {
     this.#shared = shared
+    this.#onInterrupted = onInterrupted
     this.#client = shared.createClient((s) => {
       if (!this.#interrupted) this.#hops[this.#hopCount++] = s
     })
@@ -94,6 +97,8 @@ export class Vu {
   interrupt (): void {
     if (this.#interrupted) return
     this.#interrupted = true
+    // The request in flight may never settle once its client is closed, so the iteration is counted here.
+    if (this.#busy) this.#onInterrupted()
     this.#hopCount = 0
     clearTimeout(this.#sleepTimer)
     this.#wake?.()
