@@ -1,3 +1,5 @@
+import { maskUrlsIn } from '@loadfleet/api/client'
+
 /** Severity of an agent log line. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 
@@ -8,14 +10,20 @@ export interface Logger {
 
 const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 }
 
-/** Writes JSON lines to a stream (stderr by default), dropping lines below `minLevel`. */
+// Target URLs may carry credentials (user info, ?api_key=…): every URL in a log line is masked.
+const maskStrings = (_key: string, value: unknown): unknown => (typeof value === 'string' ? maskUrlsIn(value) : value)
+
+/**
+ * Writes JSON lines to a stream (stderr by default), dropping lines below `minLevel`. Any URL in a field is masked
+ * (`http://***@host/?token=***`).
+ */
 export function createLogger (options: { minLevel?: LogLevel, write?: (line: string) => void } = {}): Logger {
   const min = LEVEL_RANK[options.minLevel ?? 'info']
   const write = options.write ?? ((line: string) => { process.stderr.write(line) })
   return {
     log (level, event, fields = {}) {
       if (LEVEL_RANK[level] < min) return
-      write(JSON.stringify({ t: new Date().toISOString(), level, event, ...fields }) + '\n')
+      write(JSON.stringify({ t: new Date().toISOString(), level, event, ...fields }, maskStrings) + '\n')
     },
   }
 }

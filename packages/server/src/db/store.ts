@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { sql, type Kysely } from 'kysely'
-import type { AgentTarget, Config, Target, TargetWithStats } from '@loadfleet/api'
+import { maskUrl, type AgentTarget, type Config, type Target, type TargetWithStats } from '@loadfleet/api'
 import type { Database } from './schema.js'
 import type { DatabaseHandle, DialectName } from './database.js'
 import { TargetsRepo, type TargetSpec, type TargetSpecPatch } from './repos/targets-repo.js'
@@ -106,6 +106,10 @@ export class Store {
     return await this.#writeTargets(async (r) => {
       const before = await r.targets.get(id)
       if (before === undefined) throw new TargetNotFound({ id })
+      // The dashboard shows the masked URL; sending it back unchanged keeps the real one.
+      if (patch.url !== undefined && patch.url !== before.url && patch.url === maskUrl(before.url)) {
+        patch = { ...patch, url: undefined }
+      }
       const now = Date.now()
       await r.targets.update(id, patch, now)
       const diff: Diff = {}

@@ -5,6 +5,7 @@ import { AuditEntry, Config, FleetStatus, Pagination, Target, TargetCreate, Targ
 import type { RouteDeps } from '../deps.js'
 import { fleetStatusOf } from '../deps.js'
 import { TargetNotFound } from '../../errors.js'
+import { maskDeep, maskTarget } from '../masking.js'
 
 const IdParams = z.strictObject({ id: z.string().min(1).max(64) })
 const AuditQuery = z.strictObject({
@@ -28,23 +29,23 @@ export function adminRoutes (deps: RouteDeps) {
 
     app.get('/api/admin/k6/targets', {
       schema: { tags, security, response: { 200: z.object({ data: z.array(Target) }) } },
-    }, async () => ({ data: await deps.store.repos.targets.list() }))
+    }, async () => ({ data: (await deps.store.repos.targets.list()).map(maskTarget) }))
 
     app.post('/api/admin/k6/targets', {
       schema: { tags, security, body: TargetCreate, response: { 201: Target } },
-    }, async (req, reply) => reply.code(201).send(await deps.store.createTarget(req.body, actor(req))))
+    }, async (req, reply) => reply.code(201).send(maskTarget(await deps.store.createTarget(req.body, actor(req)))))
 
     app.get('/api/admin/k6/targets/:id', {
       schema: { tags, security, params: IdParams, response: { 200: Target } },
     }, async (req) => {
       const target = await deps.store.repos.targets.get(req.params.id)
       if (target === undefined) throw new TargetNotFound({ id: req.params.id })
-      return target
+      return maskTarget(target)
     })
 
     app.patch('/api/admin/k6/targets/:id', {
       schema: { tags, security, params: IdParams, body: TargetPatch, response: { 200: Target } },
-    }, async (req) => await deps.store.updateTarget(req.params.id, req.body, actor(req)))
+    }, async (req) => maskTarget(await deps.store.updateTarget(req.params.id, req.body, actor(req))))
 
     app.delete('/api/admin/k6/targets/:id', {
       schema: { tags, security, params: IdParams, response: { 204: z.null().describe('Deleted; its runs are kept') } },
@@ -69,7 +70,7 @@ export function adminRoutes (deps: RouteDeps) {
       schema: { tags, security, querystring: AuditQuery, response: { 200: AuditPage } },
     }, async (req) => {
       const page = await deps.store.repos.audit.list({ cursor: req.query.cursor, limit: req.query.limit })
-      return { data: page.data, pagination: { nextCursor: page.nextCursor, limit: req.query.limit } }
+      return { data: page.data.map(maskDeep), pagination: { nextCursor: page.nextCursor, limit: req.query.limit } }
     })
 
     app.post('/api/admin/fleet/reconcile', {

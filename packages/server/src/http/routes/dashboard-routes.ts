@@ -5,6 +5,7 @@ import { Agent, FleetStatus, Pagination, Run, RunDetail, RunsQuery, SeriesPoint,
 import { fleetStatusOf, parseIsoMs, type RouteDeps } from '../deps.js'
 import { toK6SummaryExport, type RunResult } from '@loadfleet/core'
 import { RunNotFound, RunSummaryMissing, TargetNotFound } from '../../errors.js'
+import { maskDeep, maskRun, maskTarget } from '../masking.js'
 
 const SeriesPage = z.object({ data: z.array(SeriesPoint) })
 const RunsPage = z.object({ data: z.array(Run), pagination: Pagination })
@@ -27,7 +28,7 @@ export function dashboardRoutes (deps: RouteDeps) {
 
     app.get('/api/dashboard/k6/targets', {
       schema: { tags, response: { 200: z.object({ data: z.array(TargetWithStats) }) } },
-    }, async () => ({ data: await deps.store.targetsWithStats() }))
+    }, async () => ({ data: (await deps.store.targetsWithStats()).map(maskTarget) }))
 
     app.get('/api/dashboard/k6/targets/:id/series', {
       schema: { tags, params: IdParams, querystring: SeriesQuery, response: { 200: SeriesPage } },
@@ -59,7 +60,7 @@ export function dashboardRoutes (deps: RouteDeps) {
     }, async (req) => {
       const { targetId, status, cursor, limit } = req.query
       const page = await deps.store.repos.runs.list({ targetId, status, cursor, limit })
-      return { data: page.data, pagination: { nextCursor: page.nextCursor, limit } }
+      return { data: page.data.map(maskRun), pagination: { nextCursor: page.nextCursor, limit } }
     })
 
     app.get('/api/dashboard/k6/runs/:id', {
@@ -67,7 +68,7 @@ export function dashboardRoutes (deps: RouteDeps) {
     }, async (req) => {
       const run = await deps.store.repos.runs.getDetail(req.params.id)
       if (run === undefined) throw new RunNotFound({ id: req.params.id })
-      return run
+      return maskRun({ ...run, summary: run.summary === null ? null : maskDeep(run.summary) })
     })
 
     app.get('/api/dashboard/k6/runs/:id/summary-export', {
@@ -87,7 +88,7 @@ export function dashboardRoutes (deps: RouteDeps) {
         throw new RunSummaryMissing({ id: run.id }, { cause: err })
       }
       void reply.header('content-disposition', `attachment; filename="loadfleet-run-${run.id}-summary-export.json"`)
-      return exported
+      return maskDeep(exported)
     })
   }
 }
