@@ -1,8 +1,17 @@
 const numberFormat = new Intl.NumberFormat('en-US')
 const relativeFormat = new Intl.RelativeTimeFormat('en', { numeric: 'auto', style: 'short' })
+// One convention for every time the dashboard shows: 24 h, in the browser's time zone, with the zone named
+// ("Dec 2, 14:03:07 UTC", "Dec 2, 15:03:07 GMT+1").
 const dateTimeFormat = new Intl.DateTimeFormat('en-US', {
   month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+  timeZoneName: 'short',
 })
+const clockFormat = new Intl.DateTimeFormat('en-US', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+const dayFormat = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric' })
+
+/** The browser's time zone as the dashboard prints it: "UTC", "EST", "GMT+1". */
+export const TIME_ZONE = new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' }).formatToParts(new Date())
+  .find((part) => part.type === 'timeZoneName')?.value ?? 'local time'
 
 export const DASH = '—'
 
@@ -52,10 +61,18 @@ export function formatInterval (ms: number): string {
   return `${+(ms / 3_600_000).toFixed(1)} h`
 }
 
-export function formatDateTime (iso: string | null | undefined): string {
-  if (iso === null || iso === undefined) return DASH
-  const date = new Date(iso)
-  return Number.isNaN(date.getTime()) ? iso : dateTimeFormat.format(date)
+/** An ISO time or epoch ms → "Dec 2, 14:03:07 UTC" (24 h, the browser's zone, named). */
+export function formatDateTime (time: string | number | null | undefined): string {
+  if (time === null || time === undefined) return DASH
+  const date = new Date(time)
+  return Number.isNaN(date.getTime()) ? String(time) : dateTimeFormat.format(date)
+}
+
+/** A chart tick (epoch ms): "14:05" within a day, the date at midnight or when ticks are days apart. */
+export function formatTick (epochMs: number, tickSpacingMs: number): string {
+  const date = new Date(epochMs)
+  const midnight = date.getHours() === 0 && date.getMinutes() === 0
+  return tickSpacingMs >= 86_400_000 || midnight ? dayFormat.format(date) : clockFormat.format(date)
 }
 
 /** "just now", "12 sec. ago", "3 min. ago" relative to `now` (epoch ms). */

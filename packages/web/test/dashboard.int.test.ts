@@ -211,7 +211,7 @@ describe('dashboard in a real browser against a real control plane and agent', (
     expect((await admin.getTarget(hostileId)).enabled).toBe(false)
 
     await page.getByRole('button', { name: `Delete ${HOSTILE_LABEL}` }).click()
-    const confirm = page.getByRole('group', { name: `Confirm deleting ${HOSTILE_LABEL}` })
+    const confirm = page.getByRole('dialog', { name: `Confirm deleting ${HOSTILE_LABEL}` })
     await confirm.getByRole('button', { name: 'Delete' }).click()
     await page.getByRole('link', { name: HOSTILE_LABEL }).waitFor({ state: 'detached' })
     expect((await admin.listTargets()).data.map((target) => target.label)).toEqual(['Checkout API'])

@@ -24,7 +24,7 @@ export function MetricTables ({ metrics }: { metrics: MetricView[] }): ReactNode
     <>
       {trends.length > 0 && (
         <div className="table-wrap">
-          <table className="table compact">
+          <table className="table compact stack-sm">
             <caption>Trends</caption>
             <thead>
               <tr>
@@ -36,7 +36,9 @@ export function MetricTables ({ metrics }: { metrics: MetricView[] }): ReactNode
               {trends.map((m) => (
                 <tr key={m.name}>
                   <th scope="row" className="mono">{m.name}</th>
-                  {TREND_COLUMNS.map((col) => <td key={col} className="num">{formatValue(m, m.values[col])}</td>)}
+                  {TREND_COLUMNS.map((col) => (
+                    <td key={col} className="num" data-label={col}>{formatValue(m, m.values[col])}</td>
+                  ))}
                 </tr>
               ))}
             </tbody>

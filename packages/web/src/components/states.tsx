@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react'
 import { ApiError } from '@loadfleet/api/client'
 import { SignInCancelled, useApi } from '../api-context'
+import { Link } from '../router'
 
 export function Loading ({ label = 'Loading…' }: { label?: string }): ReactNode {
   return <p className="loading" role="status"><span className="spinner" aria-hidden="true" />{label}</p>
@@ -13,6 +14,30 @@ export function EmptyState ({ title, children }: { title: string, children?: Rea
       {children !== undefined && <div className="empty-body">{children}</div>}
     </div>
   )
+}
+
+/** A page for something that does not exist (any more): says so, and offers the ways back. */
+export function NotFound ({ title, children, links }: {
+  title: string
+  children: ReactNode
+  links: Array<{ to: string, label: string }>
+}): ReactNode {
+  return (
+    <section className="not-found" aria-labelledby="not-found-title">
+      <h1 id="not-found-title">{title}</h1>
+      <p className="muted">{children}</p>
+      <nav className="button-row" aria-label="Ways back">
+        {links.map((link, i) => (
+          <Link key={link.to} to={link.to} className={i === 0 ? 'button primary' : 'button'}>{link.label}</Link>
+        ))}
+      </nav>
+    </section>
+  )
+}
+
+/** True when the API answered that the thing asked for does not exist. */
+export function isNotFound (error: unknown): boolean {
+  return error instanceof ApiError && error.status === 404
 }
 
 /** The message of an API (or network) failure, in words a user can act on. */

@@ -1,5 +1,6 @@
 import { useEffect, useRef, type ReactNode } from 'react'
 import uPlot from 'uplot'
+import { TIME_ZONE, formatDateTime, formatTick } from '../format'
 
 export interface ChartSeries {
   label: string
@@ -70,7 +71,7 @@ export function TimeChart ({ title, times, series, window, axes, onPointClick }:
 
   return (
     <figure className="chart">
-      <figcaption className="chart-title">{title}</figcaption>
+      <figcaption className="chart-title">{title} <span className="chart-zone">times in {TIME_ZONE}</span></figcaption>
       <div ref={holder} className="chart-canvas" role="img" aria-label={`${title} chart, ${times.length} runs`} />
       {times.length === 0 && <p className="chart-empty muted">No finished runs in this period.</p>}
     </figure>
@@ -96,7 +97,8 @@ uPlot.Options {
       drag: { x: false, y: false, setScale: false, click: () => undefined },
     },
     series: [
-      {},
+      // The hovered run's time, as everywhere else: 24 h with the zone.
+      { value: (_u, value) => (value === null ? '—' : formatDateTime(value * 1000)) },
       ...series.map((s): uPlot.Series => ({
         label: s.label,
         stroke: s.color,
@@ -108,7 +110,13 @@ uPlot.Options {
       })),
     ],
     axes: [
-      { stroke: '#5b6472', grid: { stroke: '#eceef2' }, ticks: { stroke: '#eceef2' } },
+      {
+        stroke: '#5b6472',
+        grid: { stroke: '#eceef2' },
+        ticks: { stroke: '#eceef2' },
+        // uPlot's own tick labels are 12 h ("2pm"); ours match the tables.
+        values: (_u, splits, _axis, _space, incr) => splits.map((value) => formatTick(value * 1000, incr * 1000)),
+      },
       ...axes.map((axis, i): uPlot.Axis => ({
         scale: axis.scale,
         side: i === 0 ? 3 : 1,

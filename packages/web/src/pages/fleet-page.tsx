@@ -91,7 +91,7 @@ function AgentsTable ({ agents, now }: { agents: Agent[], now: number }): ReactN
   }
   return (
     <div className="table-wrap">
-      <table className="table">
+      <table className="table stack-sm">
         <thead>
           <tr>
             <th scope="col">Agent</th>
@@ -104,11 +104,11 @@ function AgentsTable ({ agents, now }: { agents: Agent[], now: number }): ReactN
         <tbody>
           {[...agents].sort(byName).map((agent) => (
             <tr key={agent.name}>
-              <th scope="row" className="mono">{agent.name}</th>
-              <td><StatusBadge status={agent.status} /></td>
-              <td className="mono">{agent.version}</td>
-              <td title={formatDateTime(agent.lastSeenAt)}>{formatRelative(agent.lastSeenAt, now)}</td>
-              <td>
+              <th scope="row" className="mono"><span className="clip" title={agent.name}>{agent.name}</span></th>
+              <td data-label="Status"><StatusBadge status={agent.status} /></td>
+              <td className="mono" data-label="Version">{agent.version}</td>
+              <td data-label="Last seen" title={formatDateTime(agent.lastSeenAt)}>{formatRelative(agent.lastSeenAt, now)}</td>
+              <td data-label="Current run">
                 {agent.currentRunId === null
                   ? <span className="muted">idle</span>
                   : <Link to={paths.run(agent.currentRunId)} className="mono">{agent.currentRunId.slice(0, 8)}</Link>}

@@ -10,7 +10,7 @@ import { Link, paths } from '../router'
 import { readSummary, type SummaryView } from '../summary-view'
 import { StatusBadge } from '../components/status-badge'
 import { MetricTables } from '../components/metric-tables'
-import { EmptyState, ErrorNotice, Loading } from '../components/states'
+import { EmptyState, ErrorNotice, Loading, NotFound, isNotFound } from '../components/states'
 
 // A finished run no longer changes; re-reading its (possibly large) summary often would be waste.
 const FINISHED_POLL_MS = 60_000
@@ -23,6 +23,13 @@ export function RunDetailPage ({ id }: { id: string }): ReactNode {
   const run = first.data
   if (run !== undefined && run.status !== 'running' && !finished) setFinished(true)
   if (run === undefined) {
+    if (isNotFound(first.error)) {
+      return (
+        <NotFound title="Run not found" links={[{ to: paths.runs, label: 'All runs' }, { to: paths.sites, label: 'Sites' }]}>
+          There is no run <span className="mono">{id}</span>. It may have been deleted, or the link is incomplete.
+        </NotFound>
+      )
+    }
     return first.error !== undefined ? <ErrorNotice error={first.error} /> : <Loading />
   }
   return <RunView run={run} error={first.error} />

@@ -86,11 +86,13 @@ interface FiltersProps {
 function Filters ({ site, status, sites, onChange }: FiltersProps): ReactNode {
   const id = useId()
   const known = sites.some((target) => target.id === site)
+  const selected = sites.find((target) => target.id === site)
   return (
     <div className="filters" role="search" aria-label="Filter runs">
       <div className="field inline">
         <label htmlFor={`${id}-site`}>Site</label>
-        <select id={`${id}-site`} value={site} onChange={(event) => { onChange({ site: event.target.value }) }}>
+        <select id={`${id}-site`} value={site} title={selected === undefined ? undefined : selected.label || selected.url}
+          onChange={(event) => { onChange({ site: event.target.value }) }}>
           <option value="">All sites</option>
           {!known && site !== '' && <option value={site}>{site}</option>}
           {sites.map((target) => (
@@ -112,6 +114,10 @@ function Filters ({ site, status, sites, onChange }: FiltersProps): ReactNode {
       )}
     </div>
   )
+}
+
+function siteNameOf (run: Run): string {
+  return run.targetLabel || run.targetUrl || ''
 }
 
 /** The runs table, shared with the site detail page. */
@@ -143,13 +149,17 @@ export function RunsTable ({ runs, showSite = true }: { runs: Run[], showSite?: 
                   <Link to={paths.run(run.id)}>{formatDateTime(run.startedAt)}</Link>
                 </th>
                 {showSite && (
-                  <td className="ellipsis cell-site">
+                  <td className="cell-site">
                     {run.targetLabel === null && run.targetUrl === null
                       ? <span className="muted">deleted site</span>
-                      : <Link to={paths.site(run.targetId)}>{run.targetLabel || run.targetUrl}</Link>}
+                      : (
+                        <Link to={paths.site(run.targetId)} className="clip" title={siteNameOf(run)}>
+                          {siteNameOf(run)}
+                        </Link>
+                      )}
                   </td>
                 )}
-                <td className="mono nowrap cell-agent">{run.agentName}</td>
+                <td className="mono cell-agent"><span className="clip" title={run.agentName}>{run.agentName}</span></td>
                 <td className="cell-status"><StatusBadge status={run.status} /></td>
                 <td className="num" data-label="p50">{formatMs(m?.p50_ms)}</td>
                 <td className="num" data-label="p95" data-testid="run-p95">{formatMs(m?.p95_ms)}</td>

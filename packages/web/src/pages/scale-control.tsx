@@ -4,12 +4,18 @@ import { SignInCancelled, useApi } from '../api-context'
 import { fieldErrorsOf } from '../form-errors'
 import { errorMessage } from '../components/states'
 import { formatCount } from '../format'
+import { scaleStops, stopIndexOf } from './scale-stops'
 
 const PRESETS = [0, 1, 5, 10, 50, 100, 500, 1000] as const
+const STOPS = scaleStops(DESIRED_AGENT_COUNT_MAX)
+const FIELD_LABELS = { k6DesiredAgentCount: 'Desired agents' }
 
 type Feedback = { tone: 'ok' | 'error', text: string } | null
 
-/** The desired fleet size: a 0–1,000 slider with presets, applied with PUT /api/admin/config. */
+/**
+ * The desired fleet size: a slider that steps by 1 up to 10 and coarser beyond (up to 1,000), a number field for
+ * any exact count, and presets; applied with PUT /api/admin/config.
+ */
 export function ScaleControl ({ fleet, onChanged }: { fleet: FleetStatus, onChanged: () => void }): ReactNode {
   const { withAdmin } = useApi()
   const id = useId()
@@ -33,8 +39,7 @@ export function ScaleControl ({ fleet, onChanged }: { fleet: FleetStatus, onChan
       onChanged()
     } catch (err) {
       if (err instanceof SignInCancelled) return
-      const fields = fieldErrorsOf(err)
-      setFeedback({ tone: 'error', text: fields.k6DesiredAgentCount ?? errorMessage(err) })
+      setFeedback({ tone: 'error', text: fieldErrorsOf(err, FIELD_LABELS).k6DesiredAgentCount ?? errorMessage(err) })
     } finally {
       setBusy(null)
     }
@@ -62,15 +67,17 @@ export function ScaleControl ({ fleet, onChanged }: { fleet: FleetStatus, onChan
     <form className="scale" onSubmit={apply} noValidate>
       <div className="scale-row">
         <label htmlFor={`${id}-range`} className="scale-label">Desired agents</label>
-        <input id={`${id}-range`} type="range" className="slider" min={0} max={DESIRED_AGENT_COUNT_MAX} step={1}
-          value={value} aria-valuetext={`${value} agents`} aria-describedby={`${id}-help`}
-          onChange={(event) => { choose(Number(event.target.value)) }} />
+        <input id={`${id}-range`} type="range" className="slider" min={0} max={STOPS.length - 1} step={1}
+          value={stopIndexOf(STOPS, value)} aria-valuetext={`${formatCount(value)} agents`}
+          aria-describedby={`${id}-help`}
+          onChange={(event) => { choose(STOPS[Number(event.target.value)] ?? 0) }} />
         <input type="number" className="scale-number" min={0} max={DESIRED_AGENT_COUNT_MAX} value={value}
           aria-label="Desired agents (number)" inputMode="numeric"
           onChange={(event) => { choose(Number(event.target.value)) }} />
       </div>
       <p id={`${id}-help`} className="muted small">
-        Currently {formatCount(fleet.desired)} desired. {fleet.note ?? ''}
+        Currently {formatCount(fleet.desired)} desired. The slider steps by one up to 10, coarser above; type any
+        count in the box. {fleet.note ?? ''}
       </p>
       <div className="presets" role="group" aria-label="Presets">
         {PRESETS.map((preset) => (

@@ -6,7 +6,7 @@ import { useTitle } from '../use-title'
 import { formatInterval, formatMs, formatPercent, formatRate } from '../format'
 import { Link, navigate, paths, useLocation, withQuery } from '../router'
 import { TimeChart, type ChartSeries } from '../components/time-chart'
-import { EmptyState, ErrorNotice, Loading } from '../components/states'
+import { EmptyState, ErrorNotice, Loading, NotFound } from '../components/states'
 import { RunsTable } from './runs-page'
 
 const RANGES = { '1h': 3_600_000, '24h': 86_400_000, '7d': 604_800_000 } as const
@@ -38,9 +38,11 @@ export function SiteDetailPage ({ id }: { id: string }): ReactNode {
 
   if (targets.data !== undefined && target === undefined) {
     return (
-      <EmptyState title="This site does not exist (any more)">
-        <Link to={paths.sites}>Back to sites</Link>
-      </EmptyState>
+      <NotFound title="Site not found" links={[
+        { to: paths.sites, label: 'All sites' }, { to: withQuery(paths.runs, { site: id }), label: 'Its past runs' },
+      ]}>
+        There is no site <span className="mono">{id}</span>. It may have been deleted; the runs it had are kept.
+      </NotFound>
     )
   }
 
@@ -49,7 +51,7 @@ export function SiteDetailPage ({ id }: { id: string }): ReactNode {
       <nav className="breadcrumbs" aria-label="Breadcrumb"><Link to={paths.sites}>Sites</Link> / <span>{name}</span></nav>
       <div className="page-header">
         <div className="min0">
-          <h1 className="ellipsis">{name}</h1>
+          <h1 className="ellipsis" title={name}>{name}</h1>
           {target !== undefined && (
             <p className="muted ellipsis">
               <span className="mono">{target.url}</span> · {target.vus} VU · {target.durationS} s · every{' '}
@@ -66,7 +68,8 @@ export function SiteDetailPage ({ id }: { id: string }): ReactNode {
           ))}
         </div>
       </div>
-      <ErrorNotice error={series.error ?? targets.error} />
+      {/* One banner for the page: when the control plane is down, every poll fails the same way. */}
+      <ErrorNotice error={series.error ?? targets.error ?? runs.error} />
       {series.data === undefined
         ? series.loading && <Loading />
         : <SiteCharts points={series.data.points} window={series.data.window} />}
@@ -75,7 +78,6 @@ export function SiteDetailPage ({ id }: { id: string }): ReactNode {
           <h2 id="recent-title" className="card-title">Recent runs</h2>
           <Link to={withQuery(paths.runs, { site: id })}>All runs of this site →</Link>
         </div>
-        <ErrorNotice error={runs.error} />
         {runs.data === undefined
           ? runs.loading && <Loading />
           : runs.data.data.length === 0

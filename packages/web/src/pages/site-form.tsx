@@ -7,6 +7,11 @@ import { formatInterval } from '../format'
 
 interface Values { url: string, label: string, vus: string, durationS: string, runIntervalMs: string, enabled: boolean }
 
+/** How the form names each field, so an API error reads "VUs must be at least 1". */
+const LABELS: Record<string, string> = {
+  url: 'URL', label: 'Label', vus: 'VUs', durationS: 'Duration (s)', runIntervalMs: 'Run interval (ms)', enabled: 'Enabled',
+}
+
 // The defaults of the operations guide (and of the API schema).
 const DEFAULTS: Values = { url: '', label: '', vus: '1', durationS: '30', runIntervalMs: '60000', enabled: true }
 
@@ -69,7 +74,7 @@ export function SiteForm ({ target, onSave, onCancel }: SiteFormProps): ReactNod
       await onSave(bodyOf(values))
     } catch (err) {
       if (err instanceof SignInCancelled) return
-      const fields = fieldErrorsOf(err)
+      const fields = fieldErrorsOf(err, LABELS)
       setErrors(fields)
       setFormError(Object.keys(fields).length > 0 ? 'Please correct the highlighted fields.' : errorMessage(err))
     } finally {

@@ -1,4 +1,4 @@
-import { useState, type ReactNode } from 'react'
+import { useCallback, useState, type ReactNode } from 'react'
 import type { TargetCreate, TargetWithStats } from '@loadfleet/api/client'
 import { SignInCancelled, useApi } from '../api-context'
 import { usePolled } from '../use-polled'
@@ -9,6 +9,8 @@ import { Link, paths } from '../router'
 import { StatusBadge } from '../components/status-badge'
 import { Sparkline } from '../components/sparkline'
 import { EmptyState, ErrorNotice, Loading, errorMessage } from '../components/states'
+import { ConfirmDialog } from '../components/confirm-dialog'
+import { Toast, type ToastMessage } from '../components/toast'
 import { SiteForm } from './site-form'
 
 type Editing = { mode: 'add' } | { mode: 'edit', target: TargetWithStats } | null
@@ -19,6 +21,8 @@ export function SitesPage (): ReactNode {
   const targets = usePolled('targets', () => client.dashboardTargets())
   const [editing, setEditing] = useState<Editing>(null)
   const [rowError, setRowError] = useState<{ id: string, text: string } | null>(null)
+  const [toast, setToast] = useState<ToastMessage | null>(null)
+  const dismissToast = useCallback(() => { setToast(null) }, [])
   const now = useNow()
 
   async function save (body: TargetCreate): Promise<void> {
@@ -28,14 +32,28 @@ export function SitesPage (): ReactNode {
     targets.reload()
   }
 
-  async function rowAction (id: string, action: () => Promise<unknown>): Promise<void> {
+  async function rowAction (id: string, action: () => Promise<unknown>): Promise<boolean> {
     setRowError(null)
     try {
       await action()
       targets.reload()
+      return true
     } catch (err) {
       if (!(err instanceof SignInCancelled)) setRowError({ id, text: errorMessage(err) })
+      return false
     }
+  }
+
+  /** One click (or key press) switches a site on or off at once; the toast offers to take it back. */
+  async function setEnabled (target: TargetWithStats, enabled: boolean, undoable: boolean): Promise<void> {
+    const done = await rowAction(target.id, () => withAdmin((api) => api.updateTarget(target.id, { enabled })))
+    if (!done) return
+    const name = target.label === '' ? target.url : target.label
+    setToast({
+      id: Date.now(),
+      text: `${name} ${enabled ? 'enabled' : 'disabled'}.`,
+      ...(undoable ? { action: { label: 'Undo', run: () => { void setEnabled(target, !enabled, false) } } } : {}),
+    })
   }
 
   const list = targets.data?.data
@@ -73,11 +91,13 @@ export function SitesPage (): ReactNode {
             <section className="card flush" aria-label="Sites">
               <SitesTable targets={list} now={now} rowError={rowError}
                 onEdit={(target) => { setEditing({ mode: 'edit', target }) }}
-                onToggle={(target) => rowAction(target.id,
-                  () => withAdmin((api) => api.updateTarget(target.id, { enabled: !target.enabled })))}
-                onDelete={(target) => rowAction(target.id, () => withAdmin((api) => api.deleteTarget(target.id)))} />
+                onToggle={(target) => setEnabled(target, !target.enabled, true)}
+                onDelete={async (target) => {
+                  await rowAction(target.id, () => withAdmin((api) => api.deleteTarget(target.id)))
+                }} />
             </section>
           )}
+      <Toast toast={toast} onDismiss={dismissToast} />
     </>
   )
 }
@@ -136,8 +156,8 @@ function SiteRow ({ target, now, error, onEdit, onToggle, onDelete }: SiteRowPro
   return (
     <tr className={target.enabled ? undefined : 'row-disabled'}>
       <th scope="row" className="site-cell cell-site">
-        <Link to={paths.site(target.id)} className="site-name">{name}</Link>
-        {target.label !== '' && <span className="site-url">{target.url}</span>}
+        <Link to={paths.site(target.id)} className="site-name" title={name}>{name}</Link>
+        {target.label !== '' && <span className="site-url" title={target.url}>{target.url}</span>}
         {error !== null && <span className="field-error" role="alert">{error}</span>}
       </th>
       <td className="cell-switch">
@@ -165,23 +185,18 @@ function SiteRow ({ target, now, error, onEdit, onToggle, onDelete }: SiteRowPro
       </td>
       <td className="trend cell-trend"><Sparkline values={stats.p95TrendMs} label={`p95 trend of ${name}`} /></td>
       <td className="row-actions cell-actions">
-        {confirming
-          ? (
-            <span className="confirm" role="group" aria-label={`Confirm deleting ${name}`}>
-              <span className="small">Delete this site?</span>
-              <button type="button" className="button small danger" autoFocus
-                onClick={() => { setConfirming(false); void onDelete() }}>Delete</button>
-              <button type="button" className="button small ghost" onClick={() => { setConfirming(false) }}>Keep</button>
-            </span>
-          )
-          : (
-            <>
-              <button type="button" className="button small ghost" onClick={onEdit}
-                aria-label={`Edit ${name}`}>Edit</button>
-              <button type="button" className="button small ghost danger-text" onClick={() => { setConfirming(true) }}
-                aria-label={`Delete ${name}`}>Delete</button>
-            </>
-          )}
+        <button type="button" className="button small ghost" onClick={onEdit}
+          aria-label={`Edit ${name}`}>Edit</button>
+        <button type="button" className="button small ghost danger-text" onClick={() => { setConfirming(true) }}
+          aria-label={`Delete ${name}`}>Delete</button>
+        {confirming && (
+          <ConfirmDialog label={`Confirm deleting ${name}`} title="Delete this site?" confirmLabel="Delete site"
+            onCancel={() => { setConfirming(false) }}
+            onConfirm={() => { setConfirming(false); void onDelete() }}>
+            <strong className="dialog-name">{name}</strong> is no longer tested by any agent. Its past runs stay
+            in the run history.
+          </ConfirmDialog>
+        )}
       </td>
     </tr>
   )
