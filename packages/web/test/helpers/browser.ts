@@ -20,11 +20,12 @@ export interface Browser {
   close: () => Promise<void>
 }
 
-/** Debian's Chromium with a fresh profile, so no state leaks between runs. */
-export async function launchBrowser (viewport = { width: 1280, height: 900 }): Promise<Browser> {
+/** Debian's Chromium with a fresh profile, so no state leaks between runs; `timezoneId` as an IANA zone name. */
+export async function launchBrowser (viewport = { width: 1280, height: 900 }, options: { timezoneId?: string } = {}):
+Promise<Browser> {
   const profile = await mkdtemp(join(tmpdir(), 'loadfleet-web-chromium-'))
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, args: FLAGS, viewport,
+    executablePath: CHROMIUM, headless: true, args: FLAGS, viewport, ...options,
   })
   const page = context.pages()[0] ?? await context.newPage()
   const problems: string[] = []
