@@ -2,6 +2,7 @@ import type { Run, RunMetrics } from '@loadfleet/api'
 import type { Store } from './store.js'
 import { canonicalJson, sha256Hex } from './canonical-json.js'
 import { toRun } from './repos/runs-repo.js'
+import { countersOfResult } from './repos/target-counters-repo.js'
 import { RunConflict, RunNotFound, TargetNotFound } from '../errors.js'
 
 export interface StartRunInput { agentName: string, id: string, targetId: string, startedAt: number }
@@ -76,6 +77,9 @@ export async function finishRun (store: Store, input: FinishRunInput): Promise<R
       summaryJson: input.summary === null ? null : JSON.stringify(input.summary), resultHash,
     })
     await r.agents.clearCurrentRun({ name: input.agentName, runId: input.id, now: Date.now() })
+    // Counted once: a repeated finish returned above, and a reaped run was never counted. A deleted target
+    // (no label from the join) has no series left to count into.
+    if (row.target_label !== null) await r.counters.add(row.target_id, countersOfResult(input.status, input.summary))
     // Answer from what was just written rather than reading it back: one round trip fewer per result.
     const m = input.metrics
     return toRun({

@@ -70,6 +70,13 @@ export interface AuditRow {
   change_json: string
 }
 
+/** A running total per target: `status_2xx`, `error_timeout`, `runs_failed`, … (see target-counters-repo.ts). */
+export interface TargetCounterRow {
+  target_id: string
+  name: string
+  value: number
+}
+
 export interface Database {
   targets: TargetRow
   agents: AgentRow
@@ -77,4 +84,5 @@ export interface Database {
   agent_target_starts: AgentTargetStartRow
   config: ConfigRow
   audit: AuditRow
+  target_counters: TargetCounterRow
 }

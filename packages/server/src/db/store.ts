@@ -8,7 +8,10 @@ import { AgentsRepo } from './repos/agents-repo.js'
 import { RunsRepo } from './repos/runs-repo.js'
 import { ConfigRepo } from './repos/config-repo.js'
 import { AuditRepo } from './repos/audit-repo.js'
+import { TargetCountersRepo } from './repos/target-counters-repo.js'
 import { TargetNotFound } from '../errors.js'
+import { siteSnapshots } from './repos/site-metrics-repo.js'
+import type { SitesData } from '../site-metrics.js'
 
 export interface Repos {
   targets: TargetsRepo
@@ -16,6 +19,7 @@ export interface Repos {
   runs: RunsRepo
   config: ConfigRepo
   audit: AuditRepo
+  counters: TargetCountersRepo
 }
 
 // The dashboard's trend line: enough points to see a regression, few enough to draw in a table row.
@@ -27,7 +31,7 @@ const TARGETS_CACHE_MS = 1000
 function reposOf (db: Kysely<Database>): Repos {
   return {
     targets: new TargetsRepo(db), agents: new AgentsRepo(db), runs: new RunsRepo(db),
-    config: new ConfigRepo(db), audit: new AuditRepo(db),
+    config: new ConfigRepo(db), audit: new AuditRepo(db), counters: new TargetCountersRepo(db),
   }
 }
 
@@ -130,6 +134,7 @@ export class Store {
       if (before === undefined) throw new TargetNotFound({ id })
       await r.targets.delete(id)
       await trx.deleteFrom('agent_target_starts').where('target_id', '=', id).execute()
+      await r.counters.deleteOf(id)
       await r.audit.add({ at: Date.now(), actor, action: 'delete', entity: 'target', entityId: id, change: before })
     })
   }
@@ -144,6 +149,12 @@ export class Store {
       await r.audit.add({ at: Date.now(), actor, action: 'update', entity: 'config', entityId: null, change: diff })
       return config
     })
+  }
+
+  /** What the per-site Prometheus series show: two queries, whatever the number of sites and runs. */
+  async sitesMetricsData (): Promise<SitesData> {
+    const [sites, counters] = await Promise.all([siteSnapshots(this.db), this.repos.counters.all()])
+    return { sites, counters }
   }
 
   /** Targets with their latest figures: two short index range scans per target, never a scan of all runs. */

@@ -1,5 +1,6 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely'
 import { initialMigration } from './0001-initial.js'
+import { targetCountersMigration } from './0002-target-counters.js'
 
 export type DialectName = 'sqlite' | 'postgres'
 
@@ -9,6 +10,7 @@ export function migrationProvider (dialect: DialectName): MigrationProvider {
     getMigrations (): Promise<Record<string, Migration>> {
       return Promise.resolve({
         '0001-initial': { up: (db: Kysely<unknown>) => initialMigration(db, dialect) },
+        '0002-target-counters': { up: (db: Kysely<unknown>) => targetCountersMigration(db) },
       })
     },
   }
