@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { registerSiteMetrics, type SitesData } from './site-metrics.js'
 
 export interface Metrics {
   registry: Registry
@@ -17,6 +18,8 @@ const LINT_FAILING_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_req
 export function createMetrics (gauges: {
   agentsByStatus: () => Promise<Record<string, number>>
   runsRunning: () => Promise<number>
+  /** The per-site series' data; without it (route tests) only the process and API series are exposed. */
+  sites?: () => Promise<SitesData>
 }): Metrics {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
@@ -39,6 +42,7 @@ export function createMetrics (gauges: {
     registers: [registry],
     async collect () { this.set(await gauges.runsRunning()) },
   })
+  if (gauges.sites !== undefined) registerSiteMetrics(registry, gauges.sites)
   return {
     registry,
     reaperRunsErrored: counter('reaper_k6runs_errored_total', 'Runs the reaper set to error because their agent stopped reporting.'),

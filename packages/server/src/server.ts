@@ -49,6 +49,7 @@ export async function startServer (options: ServerOptions = {}): Promise<Running
     const metrics = createMetrics({
       agentsByStatus: () => store.repos.agents.countByStatus(),
       runsRunning: () => store.repos.runs.countRunning(),
+      sites: () => store.sitesMetricsData(),
     })
     app = await buildApp({
       deps: {
