@@ -20,12 +20,17 @@ export interface AppOptions {
   /** packages/web/dist, or undefined to serve a "not built" page. */
   webDist: string | undefined
   version: string
+  /** Where the log goes (stdout by default); tests read it. */
+  logStream?: NodeJS.WritableStream
 }
 
 /** Builds the HTTP app without listening, so tests can drive it with app.inject(). */
 export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: options.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } },
+    logger: {
+      level: options.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      ...(options.logStream === undefined ? {} : { stream: options.logStream }),
+    },
     bodyLimit: BODY_LIMIT_BYTES,
     // Per-request logs would dominate the output at 1,000 agents; failures are still logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),

@@ -7,6 +7,7 @@ export interface Metrics {
   reaperAgentsMarkedOffline: Counter
   reaperAgentsDeleted: Counter
   httpDuration: Histogram<'method' | 'route' | 'status_code'>
+  authFailures: Counter<'reason'>
 }
 
 // Buckets around the 25 ms latency goal of the API, up to the slow tail worth seeing.
@@ -48,6 +49,12 @@ export function createMetrics (gauges: {
     reaperRunsErrored: counter('reaper_k6runs_errored_total', 'Runs the reaper set to error because their agent stopped reporting.'),
     reaperAgentsMarkedOffline: counter('reaper_k6agents_marked_offline_total', 'Agents the reaper marked offline.'),
     reaperAgentsDeleted: counter('reaper_k6agents_deleted_total', 'Offline agents the reaper deleted (their runs are kept).'),
+    authFailures: new Counter({
+      name: 'loadfleet_auth_failures_total',
+      help: 'Failed authentications by reason (missing, malformed, wrong_credentials, rate_limited).',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
     httpDuration: new Histogram({
       name: 'loadfleet_http_request_duration_seconds',
       help: 'API request latency by route.',

@@ -53,7 +53,12 @@ export async function startServer (options: ServerOptions = {}): Promise<Running
     })
     app = await buildApp({
       deps: {
-        store, metrics, auth: new Auth({ adminBasicAuth: secrets.adminBasicAuth, agentToken: secrets.dashboardSecret }),
+        store,
+        metrics,
+        auth: new Auth({
+          adminBasicAuth: secrets.adminBasicAuth, agentToken: secrets.dashboardSecret,
+          onFailure: (reason) => { metrics.authFailures.inc({ reason }) },
+        }),
         dashboardRequireAuth: settings.dashboardRequireAuth, fleet: () => fleet, fleetScaler: settings.fleetScaler,
       },
       logLevel: settings.logLevel,

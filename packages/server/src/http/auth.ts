@@ -1,6 +1,41 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
-import { Unauthorized } from '../errors.js'
+import { AuthRateLimited, Unauthorized } from '../errors.js'
+import { FailureLimiter, type FailureLimit } from './failure-limiter.js'
+
+/**
+ * Why an authentication failed, as counted in `loadfleet_auth_failures_total{reason}`.
+ * - `missing`: no credentials were sent (a dashboard before sign-in); counted, not rate-limited.
+ * - `malformed`: an Authorization header of the wrong scheme or shape.
+ * - `wrong_credentials`: well-formed but wrong.
+ * - `rate_limited`: refused without checking, because the address or user failed too often.
+ */
+export type AuthFailureReason = 'missing' | 'malformed' | 'wrong_credentials' | 'rate_limited'
+
+export interface AuthLimits {
+  /** Failed attempts per client address. */
+  perAddress: FailureLimit
+  /** Failed attempts per user name (admin) or agent name, from any address. */
+  perUser: FailureLimit
+}
+
+// 10 wrong guesses a minute per address stops a brute force (2,000 guesses would take over 3 hours) while a
+// mistyped password is retried several times; a user may be tried from a few addresses before it is locked too.
+export const DEFAULT_AUTH_LIMITS: AuthLimits = {
+  perAddress: { maxFailures: 10, windowMs: 60_000 },
+  perUser: { maxFailures: 30, windowMs: 60_000 },
+}
+
+export interface AuthOptions {
+  adminBasicAuth: string
+  agentToken: string
+  limits?: Partial<AuthLimits>
+  /** Told of every failure (the metrics counter). */
+  onFailure?: (reason: AuthFailureReason) => void
+}
+
+// A user name is echoed into logs: bounded, and only printable characters.
+const USER_LOG_MAX_CHARS = 64
 
 function digest (text: string): Buffer {
   // Hashing first gives equal-length buffers, so timingSafeEqual never leaks the secret's length.
@@ -11,28 +46,83 @@ function matches (given: string | undefined, expected: Buffer): boolean {
   return timingSafeEqual(digest(given ?? ''), expected) && given !== undefined
 }
 
-/** Checks admin basic auth and agent bearer tokens in constant time; every failure looks the same. */
+/**
+ * Checks admin basic auth and agent bearer tokens in constant time; every failure looks the same to the client,
+ * is logged (never with the secret) and counted, and too many failures from one address or for one user are
+ * refused with 429 and Retry-After before any credential is checked.
+ */
 export class Auth {
   readonly #admin: Buffer
   readonly #agent: Buffer
+  readonly #byAddress: FailureLimiter
+  readonly #byUser: FailureLimiter
+  readonly #onFailure: (reason: AuthFailureReason) => void
 
-  constructor (options: { adminBasicAuth: string, agentToken: string }) {
+  constructor (options: AuthOptions) {
     this.#admin = digest(options.adminBasicAuth)
     this.#agent = digest(options.agentToken)
+    this.#byAddress = new FailureLimiter(options.limits?.perAddress ?? DEFAULT_AUTH_LIMITS.perAddress)
+    this.#byUser = new FailureLimiter(options.limits?.perUser ?? DEFAULT_AUTH_LIMITS.perUser)
+    this.#onFailure = options.onFailure ?? (() => {})
   }
 
-  /** Returns the admin user name (the audit trail's actor) or throws Unauthorized. */
+  /** Returns the admin user name (the audit trail's actor) or throws Unauthorized / AuthRateLimited. */
   admin (req: FastifyRequest): string {
     const header = req.headers.authorization
     const match = header === undefined ? null : /^Basic ([A-Za-z0-9+/=]+)$/i.exec(header.trim())
     const decoded = match?.[1] === undefined ? undefined : Buffer.from(match[1], 'base64').toString('utf8')
-    if (!matches(decoded, this.#admin) || decoded === undefined) throw new Unauthorized({})
-    return decoded.slice(0, decoded.indexOf(':'))
+    const colon = decoded?.indexOf(':') ?? -1
+    const user = decoded === undefined || colon < 0 ? undefined : decoded.slice(0, colon)
+    this.#checkLimits(req, 'admin', user === undefined ? undefined : `admin:${user}`)
+    if (!matches(decoded, this.#admin) || decoded === undefined) {
+      this.#fail(req, { kind: 'admin', user, reason: header === undefined ? 'missing' : (match === null ? 'malformed' : 'wrong_credentials') })
+    }
+    return user ?? ''
   }
 
-  agent (req: FastifyRequest): void {
+  /** Checks an agent route's bearer token; `agentName` (from the path) is the user the limit counts. */
+  agent (req: FastifyRequest, agentName?: string): void {
     const header = req.headers.authorization
     const match = header === undefined ? null : /^Bearer (\S+)$/i.exec(header.trim())
-    if (!matches(match?.[1], this.#agent)) throw new Unauthorized({})
+    const user = agentName === undefined ? undefined : `agent:${agentName}`
+    this.#checkLimits(req, 'agent', user)
+    if (!matches(match?.[1], this.#agent)) {
+      this.#fail(req, { kind: 'agent', user: agentName, reason: header === undefined ? 'missing' : (match === null ? 'malformed' : 'wrong_credentials') })
+    }
   }
+
+  #checkLimits (req: FastifyRequest, kind: 'admin' | 'agent', userKey: string | undefined): void {
+    const now = Date.now()
+    const waitMs = Math.max(
+      this.#byAddress.blockedForMs(`ip:${req.ip}`, now),
+      userKey === undefined ? 0 : this.#byUser.blockedForMs(userKey, now),
+    )
+    if (waitMs <= 0) return
+    const retryAfterS = Math.ceil(waitMs / 1000)
+    this.#onFailure('rate_limited')
+    req.log.warn({ auth: kind, reason: 'rate_limited', ip: req.ip, user: printable(userKey), retryAfterS },
+      'authentication refused: too many failures')
+    throw new AuthRateLimited({ retryAfterS })
+  }
+
+  #fail (req: FastifyRequest, failure: { kind: 'admin' | 'agent', user: string | undefined, reason: AuthFailureReason }):
+  never {
+    const { kind, user, reason } = failure
+    this.#onFailure(reason)
+    // No credentials at all is what a signed-out dashboard sends: counted, but neither limited nor logged loudly.
+    if (reason === 'missing') {
+      req.log.debug({ auth: kind, reason, ip: req.ip }, 'authentication failed')
+      throw new Unauthorized({})
+    }
+    const now = Date.now()
+    this.#byAddress.fail(`ip:${req.ip}`, now)
+    if (user !== undefined) this.#byUser.fail(`${kind}:${user}`, now)
+    req.log.warn({ auth: kind, reason, ip: req.ip, user: printable(user), url: req.url.split('?')[0] },
+      'authentication failed')
+    throw new Unauthorized({})
+  }
+}
+
+function printable (text: string | undefined): string | undefined {
+  return text?.replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, USER_LOG_MAX_CHARS)
 }

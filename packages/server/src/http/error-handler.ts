@@ -97,6 +97,8 @@ export function installErrorHandler (app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const lf = toLfError(err, req)
     if (lf.statusCode === 503) reply.header('retry-after', '5')
+    const retryAfterS = (lf.details as { retryAfterS?: unknown } | undefined)?.retryAfterS
+    if (typeof retryAfterS === 'number') reply.header('retry-after', String(retryAfterS))
     return reply.code(lf.statusCode).send(bodyOf(lf))
   })
   // fastify answers 503 with its own body while closing; this hook answers in ours instead (return503OnClosing off).

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp } from '@loadfleet/server'
 import { openDatabase } from '../../src/db/database.js'
 import { Store } from '../../src/db/store.js'
-import { Auth } from '../../src/http/auth.js'
+import { Auth, type AuthLimits } from '../../src/http/auth.js'
 import { createMetrics } from '../../src/metrics.js'
 import { createTestDatabase, type TestDatabase } from './databases.js'
 
@@ -11,11 +11,19 @@ export const TOKEN = 'agent-token-0123456789'
 export const adminHeader = `Basic ${Buffer.from(ADMIN).toString('base64')}`
 export const agentHeader = `Bearer ${TOKEN}`
 
+// Route-contract suites send many wrong credentials from one address on purpose; the limits have their own suite.
+const UNLIMITED: AuthLimits = {
+  perAddress: { maxFailures: Number.MAX_SAFE_INTEGER, windowMs: 1000 },
+  perUser: { maxFailures: Number.MAX_SAFE_INTEGER, windowMs: 1000 },
+}
+
 export interface InjectApp { app: FastifyInstance, store: Store, close (): Promise<void> }
 
 /** The real app and store without listening, for app.inject() route contracts. */
 export async function createInjectApp (options: {
   kind?: 'sqlite' | 'postgres', dashboardRequireAuth?: boolean, webDist?: string
+  authLimits?: Partial<AuthLimits>
+  logStream?: NodeJS.WritableStream
 } = {}): Promise<InjectApp> {
   const db: TestDatabase = await createTestDatabase(options.kind ?? 'sqlite')
   const location = db.databaseUrl === undefined
@@ -28,11 +36,17 @@ export async function createInjectApp (options: {
   })
   const app = await buildApp({
     deps: {
-      store, metrics, auth: new Auth({ adminBasicAuth: ADMIN, agentToken: TOKEN }),
+      store,
+      metrics,
+      auth: new Auth({
+        adminBasicAuth: ADMIN, agentToken: TOKEN, limits: options.authLimits ?? UNLIMITED,
+        onFailure: (reason) => { metrics.authFailures.inc({ reason }) },
+      }),
       dashboardRequireAuth: options.dashboardRequireAuth ?? false, fleet: () => undefined, fleetScaler: 'none',
     },
-    logLevel: 'silent',
+    logLevel: options.logStream === undefined ? 'silent' : 'debug',
     webDist: options.webDist,
+    ...(options.logStream === undefined ? {} : { logStream: options.logStream }),
     version: 'test',
   })
   await app.ready()

@@ -15,7 +15,7 @@ export function agentRoutes (deps: RouteDeps) {
   return function register (plugin: FastifyInstance): void {
     const app = plugin.withTypeProvider<ZodTypeProvider>()
     app.addHook('onRequest', (req, _reply, done) => {
-      deps.auth.agent(req)
+      deps.auth.agent(req, (req.params as { name?: string }).name)
       done()
     })
     const tags = ['agents']
