@@ -7,7 +7,7 @@ describe('agentOptionsFromEnv', () => {
     expect(errors).toEqual([])
     expect(options).toMatchObject({
       dashboardUrl: 'http://localhost:3000', agentName: 'k6agent-0', pollIntervalMs: 5000, heartbeatIntervalMs: 30_000,
-      tmpDir: '/tmp', defaultVus: 1, defaultDurationMs: 30_000, maxConcurrentRuns: 1,
+      tmpDir: '/tmp', defaultVus: 1, defaultDurationMs: 30_000, maxConcurrentRuns: 1, maxVus: 1000, maxDurationMs: 900_000,
     })
     expect(options?.k6Binary).toBeUndefined()
     expect(options?.parentPid).toBeUndefined()
@@ -29,6 +29,8 @@ describe('agentOptionsFromEnv', () => {
     [{ AGENT_NAME: 'bad name!' }, 'AGENT_NAME'],
     [{ DASHBOARD_SECRET: '' }, 'DASHBOARD_SECRET'],
     [{ MAX_CONCURRENT_RUNS: '1.5' }, 'MAX_CONCURRENT_RUNS'],
+    [{ AGENT_MAX_VUS: '0' }, 'AGENT_MAX_VUS'],
+    [{ AGENT_MAX_DURATION: 'forever' }, 'AGENT_MAX_DURATION'],
   ])('refuses %j naming %s', (env, name) => {
     const { options, errors } = agentOptionsFromEnv({ DASHBOARD_SECRET: 's', AGENT_NAME: 'a', ...env })
     expect(options).toBeUndefined()

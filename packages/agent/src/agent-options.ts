@@ -22,6 +22,10 @@ export interface AgentOptions {
   defaultDurationMs: number
   /** MAX_CONCURRENT_RUNS: runs at once; 1 keeps measurements from disturbing each other. */
   maxConcurrentRuns: number
+  /** AGENT_MAX_VUS: a target asking for more VUs is refused (reported as an `error` run). */
+  maxVus: number
+  /** AGENT_MAX_DURATION: a target running longer is refused (reported as an `error` run). */
+  maxDurationMs: number
   version?: string
   /** LOADFLEET_PARENT_PID (set by the process scaler): stop once this process is no longer our parent. */
   parentPid?: number
@@ -33,6 +37,10 @@ export interface AgentOptions {
 }
 
 type Env = Record<string, string | undefined>
+
+// One agent's default ceiling: 1,000 sleeping VUs fit in about 110 MB; a run of 15 minutes is far beyond a check.
+const DEFAULT_MAX_VUS = 1000
+const DEFAULT_MAX_DURATION_MS = 15 * 60_000
 
 /** Reads the agent settings from the environment; `errors` names each bad variable and what was expected. */
 export function agentOptionsFromEnv (env: Env): { options?: AgentOptions, errors: string[] } {
@@ -58,6 +66,11 @@ export function agentOptionsFromEnv (env: Env): { options?: AgentOptions, errors
   if (defaultDurationMs === undefined || defaultDurationMs < 1000) {
     errors.push(`K6_DURATION=${JSON.stringify(rawDuration)}: expected a duration of at least 1s such as "30s" or "1m"`)
   }
+  const rawMaxDuration = nonEmpty(env.AGENT_MAX_DURATION) ?? '15m'
+  const maxDurationMs = parseDurationMs(rawMaxDuration)
+  if (maxDurationMs === undefined || maxDurationMs < 1000) {
+    errors.push(`AGENT_MAX_DURATION=${JSON.stringify(rawMaxDuration)}: expected a duration of at least 1s such as "15m"`)
+  }
   const options: AgentOptions = {
     dashboardUrl,
     dashboardSecret,
@@ -68,6 +81,8 @@ export function agentOptionsFromEnv (env: Env): { options?: AgentOptions, errors
     defaultVus: int('K6_VUS', 1, 1),
     defaultDurationMs: defaultDurationMs ?? 30_000,
     maxConcurrentRuns: int('MAX_CONCURRENT_RUNS', 1, 1),
+    maxVus: int('AGENT_MAX_VUS', DEFAULT_MAX_VUS, 1),
+    maxDurationMs: maxDurationMs ?? DEFAULT_MAX_DURATION_MS,
   }
   const parentPid = Number(env.LOADFLEET_PARENT_PID)
   if (Number.isInteger(parentPid) && parentPid > 0) options.parentPid = parentPid

@@ -10,6 +10,7 @@ import { engineFor, executeRun } from './run-executor.js'
 import { dueTargets } from './schedule.js'
 import { Spool } from './spool.js'
 import { testSpecOf } from './test-spec-of.js'
+import { isSchedulable, targetRefusal } from './target-check.js'
 
 /** How the agent ended: 0 after a clean stop, 1 when the control plane rejected its token. */
 export interface AgentExit {
@@ -49,6 +50,8 @@ class AgentProcess {
   readonly #deliverer: Deliverer
   readonly #runs = new Map<string, ActiveRun>()
   readonly #localStartedAt = new Map<string, number>()
+  /** Targets already logged as impossible to schedule (no usable id or interval). */
+  readonly #unusable = new Set<string>()
   #targets: AgentTarget[] = []
   #registered = false
   #stopping: Promise<AgentExit> | null = null
@@ -147,7 +150,7 @@ class AgentProcess {
   async #poll (): Promise<void> {
     if (this.#stopping !== null) return
     try {
-      this.#targets = (await this.#client.agentTargets(this.#o.agentName)).data
+      this.#targets = this.#schedulable((await this.#client.agentTargets(this.#o.agentName)).data)
       if (!this.#reachable) this.#log.log('info', 'control_plane_reachable', {})
       this.#reachable = true
       this.#deliverer.kick()
@@ -157,6 +160,25 @@ class AgentProcess {
     }
     this.#fill()
     if (this.#stopping === null) this.#pollTimer = setTimeout(() => { void this.#poll() }, this.#o.pollIntervalMs)
+  }
+
+  /** The received targets this agent can schedule; the rest are logged once and ignored. */
+  #schedulable (received: unknown): AgentTarget[] {
+    if (!Array.isArray(received)) throw new Error('the control plane sent a target list that is not a list')
+    const usable: AgentTarget[] = []
+    for (const target of received as unknown[]) {
+      if (isSchedulable(target)) {
+        usable.push(target)
+        continue
+      }
+      const id = (target as { id?: unknown } | null)?.id
+      const key = typeof id === 'string' ? id.slice(0, 64) : JSON.stringify(target)?.slice(0, 64) ?? 'unknown'
+      if (!this.#unusable.has(key)) {
+        this.#unusable.add(key)
+        this.#log.log('warn', 'target_unusable', { targetId: key, reason: targetRefusal(target, this.#o) })
+      }
+    }
+    return usable
   }
 
   async #onCallFailed (call: string, err: unknown): Promise<void> {
@@ -204,6 +226,15 @@ class AgentProcess {
     this.#deliverer.kick()
     void this.#heartbeat()
     this.#log.log('info', 'run_started', { runId, targetId: target.id, url: target.url, vus: target.vus })
+    const refusal = targetRefusal(target, this.#o)
+    if (refusal !== undefined) {
+      // Reported as an `error` run, so the refusal shows on the dashboard where the target's runs are.
+      this.#log.log('warn', 'target_refused', { runId, targetId: target.id, reason: refusal })
+      await this.#complete(runId, run, {
+        status: 'error', finishedAt: new Date().toISOString(), errorMessage: `target refused by the agent: ${refusal}`.slice(0, 4000),
+      })
+      return
+    }
     const spec = testSpecOf(target, {
       vus: this.#o.defaultVus, durationMs: this.#o.defaultDurationMs, userAgent: `loadfleet-agent/${this.#o.version ?? 'dev'}`,
     })
