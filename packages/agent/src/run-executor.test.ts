@@ -22,6 +22,7 @@ afterAll(() => { target.close() })
 function agentTarget (over: Partial<AgentTarget> = {}): AgentTarget {
   return {
     id: 't1', url, label: '', vus: 2, durationS: 1, runIntervalMs: 60_000, enabled: true,
+    thresholds: {}, expectedStatuses: ['200-399'],
     createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', lastStartedAt: null, ...over,
   }
 }
@@ -66,11 +67,44 @@ describe('finishOf', () => {
   it('keeps figures inside the wire schema\'s bounds and carries the error reason', () => {
     const result: RunResult = {
       engine: 'loadfleet', outcome: 'error', startedAt: 0, finishedAt: 1000, durationMs: 0,
-      metrics: { http_req_duration: { type: 'trend', contains: 'time', values: { med: Number.NaN, 'p(95)': 5 } } },
+      metrics: {
+        http_req_duration: { type: 'trend', contains: 'time', values: { med: Number.NaN, 'p(95)': 5 } },
+        http_req_failed: { type: 'rate', contains: 'default', values: { rate: 0, passes: 0, fails: 3 } },
+      },
       thresholds: [], statusCodes: {}, errorKinds: {}, errorMessage: 'the target URL could not be resolved',
     }
     const finish = finishOf(result)
     expect(finish).toMatchObject({ status: 'error', errorMessage: 'the target URL could not be resolved' })
     expect(finish.metrics).toMatchObject({ p50_ms: 0, p95_ms: 5, rps: 0, iterations: 0, error_rate: 0 })
+  })
+
+  it('reports no latency (null, not 0 ms) when no request succeeded', () => {
+    const result: RunResult = {
+      engine: 'loadfleet', outcome: 'failed', startedAt: 0, finishedAt: 1000, durationMs: 1000,
+      metrics: {
+        http_req_duration: { type: 'trend', contains: 'time', values: { avg: 0, med: 0, 'p(95)': 0, 'p(99)': 0 } },
+        http_req_failed: { type: 'rate', contains: 'default', values: { rate: 1, passes: 20, fails: 0 } },
+      },
+      thresholds: [], statusCodes: {}, errorKinds: { refused: 20 },
+    }
+    expect(finishOf(result).metrics)
+      .toMatchObject({ p50_ms: null, p95_ms: null, p99_ms: null, avg_ms: null, error_rate: 1 })
+  })
+})
+
+describe('testSpecOf', () => {
+  it('hands the engine the thresholds in force and the site\'s expected statuses', () => {
+    const spec = testSpecOf(agentTarget({
+      expectedStatuses: [201, '203-204'],
+      effectiveThresholds: { http_req_failed: ['rate<0.05'], http_req_duration: ['p(97.5)<300'] },
+    }), DEFAULTS)
+    expect(spec.requests[0]?.expectStatus).toEqual([201, 203, 204])
+    expect(spec.thresholds).toEqual([
+      { metric: 'http_req_failed', expression: 'rate<0.05', abortOnFail: false, delayAbortEvalMs: 0 },
+      { metric: 'http_req_duration', expression: 'p(97.5)<300', abortOnFail: false, delayAbortEvalMs: 0 },
+    ])
+    expect(spec.summaryTrendStats).toContain('p(97.5)')
+    // The default statuses leave the engine's own (cheaper) default in place.
+    expect(testSpecOf(agentTarget(), DEFAULTS).requests[0]?.expectStatus).toBeNull()
   })
 })

@@ -49,19 +49,26 @@ export function finishOf (result: RunResult): RunFinish {
     status: result.outcome,
     finishedAt: new Date(result.finishedAt).toISOString(),
     errorMessage: result.outcome === 'error' ? clip(result.errorMessage ?? 'the run could not complete') : null,
-    metrics: sane(runMetricsOf(result)),
+    metrics: sane(runMetricsOf(result), anySucceeded(result)),
     summary: result as unknown as Record<string, unknown>,
   }
 }
 
+// k6's Rate metric counts failed requests as `passes`, successful ones as `fails`.
+function anySucceeded (result: RunResult): boolean {
+  return (result.metrics.http_req_failed?.values.fails ?? 0) > 0
+}
+
 // The wire schema bounds every figure (≥ 0, error_rate ≤ 1, integer iterations); an empty run yields NaN-free zeros.
-function sane (m: RunMetrics): RunMetrics {
+// With no successful request there is no latency to report: the latency figures are null, not 0 ms.
+function sane (m: RunMetrics, succeeded: boolean): NonNullable<RunFinish['metrics']> {
   const num = (v: number): number => (Number.isFinite(v) && v > 0 ? v : 0)
+  const latency = (v: number): number | null => (succeeded ? num(v) : null)
   return {
-    p50_ms: num(m.p50_ms),
-    p95_ms: num(m.p95_ms),
-    p99_ms: num(m.p99_ms),
-    avg_ms: num(m.avg_ms),
+    p50_ms: latency(m.p50_ms),
+    p95_ms: latency(m.p95_ms),
+    p99_ms: latency(m.p99_ms),
+    avg_ms: latency(m.avg_ms),
     error_rate: Math.min(1, num(m.error_rate)),
     rps: num(m.rps),
     data_received_bytes: num(m.data_received_bytes),

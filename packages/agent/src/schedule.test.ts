@@ -7,6 +7,7 @@ const NOW = Date.parse('2026-01-01T12:00:00Z')
 function target (id: string, over: Partial<AgentTarget> = {}): AgentTarget {
   return {
     id, url: 'http://127.0.0.1/', label: '', vus: 1, durationS: 1, runIntervalMs: 60_000, enabled: true,
+    thresholds: {}, expectedStatuses: ['200-399'],
     createdAt: '2026-01-01T00:00:00Z', updatedAt: '2026-01-01T00:00:00Z', lastStartedAt: null, ...over,
   }
 }

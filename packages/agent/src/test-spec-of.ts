@@ -1,5 +1,5 @@
-import type { AgentTarget } from '@loadfleet/api/client'
-import type { TestSpec } from '@loadfleet/core/base'
+import { expandExpectedStatuses, isDefaultExpectedStatuses, type AgentTarget } from '@loadfleet/api/client'
+import type { TestSpec, ThresholdSpec } from '@loadfleet/core/base'
 
 // k6's defaults, so a target behaves as the same test written for `k6 run` would.
 const REQUEST_TIMEOUT_MS = 60_000
@@ -21,18 +21,44 @@ export interface SpecDefaults {
 export function testSpecOf (target: AgentTarget, defaults: SpecDefaults): TestSpec {
   const vus = target.vus > 0 ? target.vus : defaults.vus
   const durationMs = target.durationS > 0 ? target.durationS * 1000 : defaults.durationMs
+  const thresholds = thresholdsOf(target)
   return {
     scenarios: [{
       executor: 'constant-vus', name: 'default', startTimeMs: 0, gracefulStopMs: GRACEFUL_STOP_MS, vus, durationMs,
     }],
     requests: [{
-      name: target.url, method: 'GET', url: target.url, headers: {}, expectStatus: null, timeoutMs: REQUEST_TIMEOUT_MS,
+      name: target.url, method: 'GET', url: target.url, headers: {}, expectStatus: expectStatusOf(target),
+      timeoutMs: REQUEST_TIMEOUT_MS,
     }],
     sleepMs: ITERATION_SLEEP_MS,
-    thresholds: [],
+    thresholds,
     insecureSkipTLSVerify: false,
     maxRedirects: 10,
     userAgent: defaults.userAgent,
-    summaryTrendStats: SUMMARY_TREND_STATS,
+    summaryTrendStats: trendStatsFor(thresholds),
   }
+}
+
+/** The site's expected statuses as the engine's list; null keeps the engine's default (200–399). */
+function expectStatusOf (target: AgentTarget): number[] | null {
+  // A control plane older than expected statuses sends none: the default applies.
+  const statuses = (target as Partial<AgentTarget>).expectedStatuses
+  if (statuses === undefined || isDefaultExpectedStatuses(statuses)) return null
+  return expandExpectedStatuses(statuses)
+}
+
+/** The thresholds in force (the server merges the defaults in), in the engine's form. */
+function thresholdsOf (target: AgentTarget): ThresholdSpec[] {
+  return Object.entries(target.effectiveThresholds ?? {}).flatMap(([metric, expressions]) =>
+    expressions.map((expression) => ({ metric, expression, abortOnFail: false, delayAbortEvalMs: 0 })))
+}
+
+// A percentile a threshold names is added to the summary, so the control plane sees the value it judged.
+function trendStatsFor (thresholds: readonly ThresholdSpec[]): string[] {
+  const stats = new Set(SUMMARY_TREND_STATS)
+  for (const { expression } of thresholds) {
+    const match = /^\s*(p\(\s*\d+(?:\.\d+)?\s*\))/i.exec(expression)
+    if (match?.[1] !== undefined) stats.add(match[1].replace(/\s+/g, '').toLowerCase())
+  }
+  return [...stats]
 }

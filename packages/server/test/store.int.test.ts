@@ -5,9 +5,13 @@ import { Store } from '../src/db/store.js'
 import { finishRun, startRun } from '../src/db/run-lifecycle.js'
 import { createTestDatabase, type TestDatabase } from './helpers/databases.js'
 
-const spec = { url: 'https://example.com/', label: 'Example', vus: 2, durationS: 30, runIntervalMs: 60_000, enabled: true }
+const spec = {
+  url: 'https://example.com/', label: 'Example', vus: 2, durationS: 30, runIntervalMs: 60_000, enabled: true,
+  thresholds: {}, expectedStatuses: ['200-399'],
+}
+const defaultThresholds = { http_req_failed: ['rate<0.05'] }
 const metrics = (p95: number): RunMetrics => ({
-  p50_ms: p95 / 2, p95_ms: p95, p99_ms: p95 * 2, avg_ms: p95 / 2, error_rate: 0.25, rps: 12.5,
+  p50_ms: p95 / 2, p95_ms: p95, p99_ms: p95 * 2, avg_ms: p95 / 2, error_rate: 0.02, rps: 12.5,
   data_received_bytes: 123_456_789, iterations: 4242,
 })
 
@@ -65,9 +69,9 @@ describe.each(['sqlite', 'postgres'] as const)('store on %s', (kind) => {
   })
 
   it('stores the desired agent count and audits the change', async () => {
-    expect(await store.repos.config.get()).toEqual({ k6DesiredAgentCount: 0 })
+    expect(await store.repos.config.get()).toEqual({ k6DesiredAgentCount: 0, defaultThresholds })
     await store.setConfig({ k6DesiredAgentCount: 20 }, 'alice')
-    expect(await store.repos.config.get()).toEqual({ k6DesiredAgentCount: 20 })
+    expect(await store.repos.config.get()).toEqual({ k6DesiredAgentCount: 20, defaultThresholds })
     const [entry] = (await store.repos.audit.list({ limit: 1 })).data
     expect(entry).toMatchObject({ entity: 'config', change: { k6DesiredAgentCount: { from: 0, to: 20 } } })
   })
@@ -175,8 +179,11 @@ describe.each(['sqlite', 'postgres'] as const)('store on %s', (kind) => {
     expect(stats).toEqual({
       lastRunAt: new Date(t0 + 25 * 60_000).toISOString(),
       lastStatus: 'running',
+      lastVerdict: 'passed',
+      lastFailureReason: null,
+      openChanges: [],
       p95Ms: 124,
-      errorRate: 0.25,
+      errorRate: 0.02,
       p95TrendMs: Array.from({ length: 20 }, (_, i) => 105 + i),
     })
     const series = await store.repos.runs.series({

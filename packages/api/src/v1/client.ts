@@ -1,7 +1,8 @@
 import type {
-  Agent, AgentHeartbeat, AgentRegister, AgentTarget, AuditEntry, Config, FleetStatus, Run, RunDetail, RunFinish,
-  RunStart, RunsQuery, SeriesPoint, Target, TargetCreate, TargetPatch, TargetWithStats,
+  Agent, AgentHeartbeat, AgentRegister, AgentTarget, AuditEntry, Config, ConfigUpdate, FleetStatus, Run, RunDetail,
+  RunFinish, RunStart, RunsQuery, SeriesPoint, Target, TargetCreate, TargetPatch, TargetWithStats,
 } from './schemas.js'
+import type { BaselinePin, Change, ChangeState, TargetBaseline } from './judging.js'
 import { ROUTES } from './routes.js'
 
 /** A non-2xx answer from the API, rebuilt from its `{ code, message, details }` body. */
@@ -84,9 +85,21 @@ export class ApiClient {
 
   deleteTarget (id: string): Promise<void> { return this.request('DELETE', ROUTES.adminTarget(id), { auth: 'admin' }) }
   getConfig (): Promise<Config> { return this.request('GET', ROUTES.adminConfig, { auth: 'admin' }) }
-  putConfig (body: Config): Promise<Config> { return this.request('PUT', ROUTES.adminConfig, { auth: 'admin', body }) }
+  putConfig (body: ConfigUpdate): Promise<Config> { return this.request('PUT', ROUTES.adminConfig, { auth: 'admin', body }) }
   listAudit (query: { cursor?: string, limit?: number } = {}): Promise<Page<AuditEntry>> {
     return this.request('GET', ROUTES.adminAudit, { auth: 'admin', query })
+  }
+
+  pinBaseline (targetId: string, body: BaselinePin): Promise<TargetBaseline> {
+    return this.request('PUT', ROUTES.adminTargetBaseline(targetId), { auth: 'admin', body })
+  }
+
+  unpinBaseline (targetId: string): Promise<TargetBaseline> {
+    return this.request('DELETE', ROUTES.adminTargetBaseline(targetId), { auth: 'admin' })
+  }
+
+  acceptChange (targetId: string, changeId: string): Promise<Change> {
+    return this.request('POST', ROUTES.adminTargetChangeAccept(targetId, changeId), { auth: 'admin', body: {} })
   }
 
   reconcileFleet (): Promise<FleetStatus> {
@@ -100,6 +113,14 @@ export class ApiClient {
 
   targetSeries (id: string, query: { from?: string, to?: string } = {}): Promise<{ data: SeriesPoint[] }> {
     return this.request('GET', ROUTES.dashboardTargetSeries(id), { auth: 'admin', query })
+  }
+
+  targetChanges (id: string, query: { state?: ChangeState, limit?: number } = {}): Promise<{ data: Change[] }> {
+    return this.request('GET', ROUTES.dashboardTargetChanges(id), { auth: 'admin', query })
+  }
+
+  targetBaseline (id: string): Promise<TargetBaseline> {
+    return this.request('GET', ROUTES.dashboardTargetBaseline(id), { auth: 'admin' })
   }
 
   dashboardAgents (): Promise<{ data: Agent[], fleet: FleetStatus }> {

@@ -3,12 +3,17 @@ export const ROUTES = {
   // Admin: HTTP basic auth (ADMIN_BASIC_AUTH).
   adminTargets: '/api/admin/k6/targets',
   adminTarget: (id: string) => `/api/admin/k6/targets/${encodeURIComponent(id)}`,
+  adminTargetBaseline: (id: string) => `/api/admin/k6/targets/${encodeURIComponent(id)}/baseline`,
+  adminTargetChangeAccept: (id: string, changeId: string) =>
+    `/api/admin/k6/targets/${encodeURIComponent(id)}/changes/${encodeURIComponent(changeId)}/accept`,
   adminConfig: '/api/admin/config',
   adminAudit: '/api/admin/audit',
   adminFleetReconcile: '/api/admin/fleet/reconcile',
   // Dashboard: read-only, open unless DASHBOARD_REQUIRE_AUTH is set.
   dashboardTargets: '/api/dashboard/k6/targets',
   dashboardTargetSeries: (id: string) => `/api/dashboard/k6/targets/${encodeURIComponent(id)}/series`,
+  dashboardTargetChanges: (id: string) => `/api/dashboard/k6/targets/${encodeURIComponent(id)}/changes`,
+  dashboardTargetBaseline: (id: string) => `/api/dashboard/k6/targets/${encodeURIComponent(id)}/baseline`,
   dashboardAgents: '/api/dashboard/k6/agents',
   dashboardFleet: '/api/dashboard/k6/fleet',
   dashboardRuns: '/api/dashboard/k6/runs',

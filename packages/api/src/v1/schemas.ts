@@ -4,6 +4,8 @@ import {
   RUN_STATUSES, SUMMARY_MAX_BYTES, SUMMARY_MAX_DEPTH, TARGET_DURATION_S_MAX, TARGET_LABEL_MAX_CHARS,
   TARGET_URL_MAX_CHARS, TARGET_VUS_MAX, httpUrlProblem, normaliseHttpUrl, textProblem,
 } from './plain-checks.js'
+import { DEFAULT_EXPECTED_STATUSES } from './expected-statuses.js'
+import { BaselineComparison, ExpectedStatuses, OpenChange, RunVerdict, Thresholds } from './judging.js'
 
 /**
  * An absolute http:// or https:// URL with one unambiguous WHATWG reading, stored in its normalised form; anything
@@ -61,6 +63,8 @@ export const TargetCreate = z.strictObject({
   runIntervalMs: z.int().min(RUN_INTERVAL_MS_MIN).max(RUN_INTERVAL_MS_MAX).default(60_000)
     .describe('How often each agent runs this target'),
   enabled: z.boolean().default(true).describe('Whether agents pick up this target'),
+  thresholds: Thresholds.default({}),
+  expectedStatuses: ExpectedStatuses.default([...DEFAULT_EXPECTED_STATUSES]),
 })
 export type TargetCreate = z.input<typeof TargetCreate>
 
@@ -72,6 +76,8 @@ export const TargetPatch = z.strictObject({
   durationS: z.int().min(1).max(TARGET_DURATION_S_MAX).optional(),
   runIntervalMs: z.int().min(RUN_INTERVAL_MS_MIN).max(RUN_INTERVAL_MS_MAX).optional(),
   enabled: z.boolean().optional(),
+  thresholds: Thresholds.optional(),
+  expectedStatuses: ExpectedStatuses.optional(),
 }).refine((patch) => Object.keys(patch).length > 0, { message: 'expected at least one field to change' })
 export type TargetPatch = z.input<typeof TargetPatch>
 
@@ -83,6 +89,9 @@ export const Target = z.object({
   durationS: z.int(),
   runIntervalMs: z.int(),
   enabled: z.boolean(),
+  /** The site's own thresholds; the defaults (admin config) apply to every metric key not named here. */
+  thresholds: z.record(z.string(), z.array(z.string())),
+  expectedStatuses: z.array(z.union([z.int(), z.string()])),
   createdAt: IsoTime,
   updatedAt: IsoTime,
 })
@@ -97,12 +106,24 @@ export const TargetWithStats = Target.extend({
     errorRate: z.number().nullable(),
     /** p95 of the most recent finished runs, oldest first (at most 20). */
     p95TrendMs: z.array(z.number()),
+    /** The status of the newest finished run (not `running`). */
+    lastVerdict: z.enum(RUN_STATUSES).nullable(),
+    /** Why the newest finished run failed (or errored), in words. */
+    lastFailureReason: z.string().nullable(),
+    /** Changes the detector sees now (state `open`). */
+    openChanges: z.array(OpenChange),
   }),
 })
 export type TargetWithStats = z.infer<typeof TargetWithStats>
 
-/** A target as an agent receives it: when this agent last started it, so a restarted agent does not burst. */
-export const AgentTarget = Target.extend({ lastStartedAt: IsoTime.nullable() })
+/**
+ * A target as an agent receives it: when this agent last started it, so a restarted agent does not burst, and the
+ * thresholds in force (the defaults merged with the site's own), so the engine judges the run as the server will.
+ */
+export const AgentTarget = Target.extend({
+  lastStartedAt: IsoTime.nullable(),
+  effectiveThresholds: z.record(z.string(), z.array(z.string())).optional(),
+})
 export type AgentTarget = z.infer<typeof AgentTarget>
 
 export const AgentStatus = z.enum(['online', 'busy', 'offline'])
@@ -138,8 +159,9 @@ export type AgentHeartbeat = z.input<typeof AgentHeartbeat>
 
 /**
  * - `running`: an agent started it and has not reported a result yet.
- * - `passed`: finished, no threshold crossed.
- * - `failed`: finished with a threshold crossed.
+ * - `passed`: finished; some request succeeded and no threshold (the site's or the defaults) was crossed.
+ * - `failed`: finished, but no request succeeded or a threshold was crossed; `failureReason` says which, with the
+ *   observed value. The control plane judges this itself from the reported result, whatever the agent said.
  * - `error`: could not complete (agent reported it, or the reaper found it stopped reporting).
  */
 export const RunStatus = z.enum(RUN_STATUSES)
@@ -147,10 +169,11 @@ export type RunStatus = z.infer<typeof RunStatus>
 
 /** Per-run figures, named as in the operations guide. */
 export const RunMetrics = z.strictObject({
-  p50_ms: z.number().min(0),
-  p95_ms: z.number().min(0),
-  p99_ms: z.number().min(0),
-  avg_ms: z.number().min(0),
+  /** Latency figures are null when no request succeeded: there is no latency to report. */
+  p50_ms: z.number().min(0).nullable(),
+  p95_ms: z.number().min(0).nullable(),
+  p99_ms: z.number().min(0).nullable(),
+  avg_ms: z.number().min(0).nullable(),
   error_rate: z.number().min(0).max(1),
   rps: z.number().min(0),
   data_received_bytes: z.number().min(0),
@@ -191,10 +214,20 @@ export const Run = z.object({
   finishedAt: IsoTime.nullable(),
   errorMessage: z.string().nullable(),
   metrics: RunMetrics.nullable(),
+  /** Why a `failed` run failed: the threshold and its observed value, or "no request succeeded". */
+  failureReason: z.string().nullable(),
+  verdict: RunVerdict.nullable(),
 })
 export type Run = z.infer<typeof Run>
 
-export const RunDetail = Run.extend({ summary: z.record(z.string(), z.unknown()).nullable() })
+export const RunDetail = Run.extend({
+  summary: z.record(z.string(), z.unknown()).nullable(),
+  /** The run beside its site's baseline; null while running, or when there is no baseline yet. */
+  baseline: BaselineComparison.nullable(),
+  /** The previous and next runs of the same site, by start time. */
+  previousRunId: z.string().nullable(),
+  nextRunId: z.string().nullable(),
+})
 export type RunDetail = z.infer<typeof RunDetail>
 
 export const RunsQuery = z.strictObject({
@@ -224,8 +257,17 @@ export type SeriesPoint = z.infer<typeof SeriesPoint>
 
 export const Config = z.strictObject({
   k6DesiredAgentCount: z.int().min(0).max(DESIRED_AGENT_COUNT_MAX).describe('Desired number of agents'),
+  /** Thresholds every site gets for the metric keys it does not set itself; built-in: http_req_failed rate<0.05. */
+  defaultThresholds: z.record(z.string(), z.array(z.string())),
 })
 export type Config = z.infer<typeof Config>
+
+/** `PUT /api/admin/config`: the fields to set; absent ones keep their value. */
+export const ConfigUpdate = z.strictObject({
+  k6DesiredAgentCount: z.int().min(0).max(DESIRED_AGENT_COUNT_MAX).optional().describe('Desired number of agents'),
+  defaultThresholds: Thresholds.optional(),
+}).refine((c) => Object.keys(c).length > 0, { message: 'expected at least one field to set' })
+export type ConfigUpdate = z.input<typeof ConfigUpdate>
 
 export const FleetStatus = z.object({
   scaler: z.enum(['process', 'compose', 'kubernetes', 'none']),

@@ -11,6 +11,10 @@ export interface TargetRow {
   duration_s: number
   run_interval_ms: number
   enabled: number
+  /** The site's own k6 thresholds, `{ metric: [expression] }` as JSON. */
+  thresholds_json: string
+  /** `[200, "200-299"]` as JSON. */
+  expected_statuses_json: string
   created_at: number
   updated_at: number
 }
@@ -47,6 +51,51 @@ export interface RunRow {
   result_hash: string | null
   /** Set when the reaper, not the agent, ended the run; a late real result may then replace it. */
   reaped_at: number | null
+  /** Why the control plane judged the run `failed` (or why it is `error`), in words. */
+  failure_reason: string | null
+  /** The RunVerdict as JSON: each threshold with its observed value. */
+  verdict_json: string | null
+  requests: number | null
+  failed_requests: number | null
+  /** Responses per status code and transport failures per kind, as JSON, for the change detector. */
+  status_counts_json: string | null
+  error_kinds_json: string | null
+}
+
+export interface RunHistogramRow {
+  run_id: string
+  /** The metric, e.g. http_req_duration. */
+  metric: string
+  /** A compressed HdrHistogram (base64, µs), as the engine encodes it. */
+  histogram: string
+}
+
+export interface TargetBaselineRow {
+  target_id: string
+  /** Pinned runs as a JSON array, or null. */
+  run_ids_json: string | null
+  /** Pinned time range, or null. */
+  from_ms: number | null
+  to_ms: number | null
+  /** The last accepted change: the rolling baseline starts after it. */
+  accepted_at: number | null
+  updated_at: number
+}
+
+export interface ChangeRow {
+  id: string
+  target_id: string
+  metric: string
+  direction: 'increase' | 'decrease'
+  state: 'open' | 'resolved' | 'accepted'
+  started_run_id: string
+  started_at: number
+  detected_at: number
+  detected_run_id: string
+  resolved_at: number | null
+  accepted_at: number | null
+  /** The detector's DetectedChange as JSON. */
+  details_json: string
 }
 
 export interface AgentTargetStartRow {
@@ -85,4 +134,7 @@ export interface Database {
   config: ConfigRow
   audit: AuditRow
   target_counters: TargetCounterRow
+  run_histograms: RunHistogramRow
+  target_baselines: TargetBaselineRow
+  changes: ChangeRow
 }

@@ -1,17 +1,20 @@
 import { randomUUID } from 'node:crypto'
 import { sql, type Kysely } from 'kysely'
-import { maskUrl, type AgentTarget, type Config, type Target, type TargetWithStats } from '@loadfleet/api'
+import { maskUrl, type AgentTarget, type BaselineComparison, type Config, type Run, type Target, type TargetWithStats } from '@loadfleet/api'
 import type { Database } from './schema.js'
 import type { DatabaseHandle, DialectName } from './database.js'
 import { TargetsRepo, type TargetSpec, type TargetSpecPatch } from './repos/targets-repo.js'
 import { AgentsRepo } from './repos/agents-repo.js'
-import { RunsRepo } from './repos/runs-repo.js'
+import { RunsRepo, toRun } from './repos/runs-repo.js'
 import { ConfigRepo } from './repos/config-repo.js'
 import { AuditRepo } from './repos/audit-repo.js'
 import { TargetCountersRepo } from './repos/target-counters-repo.js'
 import { TargetNotFound } from '../errors.js'
 import { siteSnapshots } from './repos/site-metrics-repo.js'
 import type { SitesData } from '../site-metrics.js'
+import { effectiveThresholds, thresholdsRecord } from '../judging/judge-run.js'
+import { RunJudgedHook } from '../judging/run-judged-hook.js'
+import { trackChanges } from '../judging/track-changes.js'
 
 export interface Repos {
   targets: TargetsRepo
@@ -37,11 +40,17 @@ function reposOf (db: Kysely<Database>): Repos {
 
 type Diff = Record<string, { from: unknown, to: unknown }>
 
+function stripUndefined<T extends object> (value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
+}
+
 /** The store: repositories plus the admin writes that must land together with their audit entry. */
 export class Store {
   readonly #handle: DatabaseHandle
   readonly repos: Repos
-  #targetsCache: { at: number, targets: Target[] } | undefined
+  /** Subscribe with `store.runJudged.onRunJudged(listener)` to hear of every newly judged run. */
+  readonly runJudged = new RunJudgedHook()
+  #targetsCache: { at: number, targets: Target[], defaultThresholds: Config['defaultThresholds'] } | undefined
   #targetsGeneration = 0
 
   constructor (handle: DatabaseHandle) {
@@ -57,6 +66,16 @@ export class Store {
     return await this.#handle.db.transaction().execute((trx) => work(reposOf(trx), trx))
   }
 
+  /** Re-runs change detection for a target and records the outcome in `changes` (see judging/track-changes.ts). */
+  async trackChanges (targetId: string): Promise<void> {
+    await trackChanges(this, targetId)
+  }
+
+  /** The run beside its site's baseline, or null (still running, errored, or no baseline yet). */
+  async compareRunToBaseline (_run: Run): Promise<BaselineComparison | null> {
+    return await Promise.resolve(null)
+  }
+
   async ping (): Promise<void> {
     await sql`select 1`.execute(this.#handle.db)
   }
@@ -67,22 +86,30 @@ export class Store {
 
   /** The agent's target list with its own last start per target, so a restarted agent does not burst. */
   async targetsForAgent (agentName: string): Promise<AgentTarget[]> {
-    const [targets, starts] = await Promise.all([this.#targets(), this.repos.targets.lastStartsOf(agentName)])
+    const [{ targets, defaultThresholds }, starts] = await Promise.all([
+      this.#targets(), this.repos.targets.lastStartsOf(agentName),
+    ])
     return targets.map((target) => {
       const last = starts.get(target.id)
-      return { ...target, lastStartedAt: last === undefined ? null : new Date(last).toISOString() }
+      return {
+        ...target,
+        lastStartedAt: last === undefined ? null : new Date(last).toISOString(),
+        effectiveThresholds: thresholdsRecord(effectiveThresholds(defaultThresholds, target.thresholds)),
+      }
     })
   }
 
-  async #targets (): Promise<Target[]> {
+  /** The targets and the default thresholds, which agents receive merged into each target. */
+  async #targets (): Promise<{ targets: Target[], defaultThresholds: Config['defaultThresholds'] }> {
     const cached = this.#targetsCache
-    if (cached !== undefined && Date.now() - cached.at < TARGETS_CACHE_MS) return cached.targets
+    if (cached !== undefined && Date.now() - cached.at < TARGETS_CACHE_MS) return cached
     const generation = this.#targetsGeneration
     const at = Date.now()
-    const targets = await this.repos.targets.list()
+    const [targets, config] = await Promise.all([this.repos.targets.list(), this.repos.config.get()])
+    const fresh = { at, targets, defaultThresholds: config.defaultThresholds }
     // A write that committed while this read ran may not be in it: then don't cache it.
-    if (generation === this.#targetsGeneration) this.#targetsCache = { at, targets }
-    return targets
+    if (generation === this.#targetsGeneration) this.#targetsCache = fresh
+    return fresh
   }
 
   /** A target write: the cache is dropped before (no read started now may be cached) and after the commit. */
@@ -119,7 +146,7 @@ export class Store {
       const diff: Diff = {}
       for (const [field, to] of Object.entries(patch)) {
         const from = before[field as keyof TargetSpec]
-        if (to !== undefined && from !== to) diff[field] = { from, to }
+        if (to !== undefined && JSON.stringify(from) !== JSON.stringify(to)) diff[field] = { from, to }
       }
       await r.audit.add({ at: now, actor, action: 'update', entity: 'target', entityId: id, change: diff })
       const after = await r.targets.get(id)
@@ -139,13 +166,16 @@ export class Store {
     })
   }
 
-  async setConfig (config: Config, actor: string): Promise<Config> {
-    return await this.transaction(async (r) => {
+  async setConfig (update: { [K in keyof Config]?: Config[K] | undefined }, actor: string): Promise<Config> {
+    return await this.#writeTargets(async (r) => {
       const before = await r.config.get()
+      const config = { ...before, ...stripUndefined(update) } as Config
       await r.config.set(config)
-      const diff: Diff = before.k6DesiredAgentCount === config.k6DesiredAgentCount
-        ? {}
-        : { k6DesiredAgentCount: { from: before.k6DesiredAgentCount, to: config.k6DesiredAgentCount } }
+      const diff: Diff = {}
+      for (const key of Object.keys(config) as Array<keyof Config>) {
+        const [from, to] = [before[key], config[key]]
+        if (JSON.stringify(from) !== JSON.stringify(to)) diff[key] = { from, to }
+      }
       await r.audit.add({ at: Date.now(), actor, action: 'update', entity: 'config', entityId: null, change: diff })
       return config
     })
@@ -162,18 +192,25 @@ export class Store {
     const targets = await this.repos.targets.list()
     return await Promise.all(targets.map(async (target) => {
       const [latest, measured] = await Promise.all([
-        this.repos.runs.latestForTarget(target.id, 1),
+        this.repos.runs.latestForTarget(target.id, 2),
         this.db.selectFrom('runs').select(['p95_ms', 'error_rate', 'started_at'])
           .where('target_id', '=', target.id).where('status', '!=', 'running').where('p95_ms', 'is not', null)
           .orderBy('started_at', 'desc').orderBy('id', 'desc').limit(TREND_POINTS).execute(),
       ])
       const last = latest[0]
+      // The verdict is the newest finished run's; a site tested back to back is often running right now.
+      const judged = latest.find((row) => row.status !== 'running')
       const newestMeasured = measured[0]
       return {
         ...target,
         stats: {
           lastRunAt: last === undefined ? null : new Date(Number(last.started_at)).toISOString(),
           lastStatus: last?.status ?? null,
+          lastVerdict: judged?.status ?? null,
+          lastFailureReason: judged === undefined
+            ? null
+            : toRun({ ...judged, target_label: null, target_url: null }).failureReason,
+          openChanges: [],
           p95Ms: newestMeasured?.p95_ms ?? null,
           errorRate: newestMeasured?.error_rate ?? null,
           p95TrendMs: measured.map((row) => row.p95_ms ?? 0).reverse(),

@@ -64,7 +64,10 @@ export async function createInjectApp (options: {
 /** Row counts of every table, to prove a rejected request wrote nothing. */
 export async function tableCounts (store: Store): Promise<Record<string, number>> {
   const counts: Record<string, number> = {}
-  for (const table of ['targets', 'agents', 'runs', 'config', 'audit', 'agent_target_starts'] as const) {
+  for (const table of [
+    'targets', 'agents', 'runs', 'config', 'audit', 'agent_target_starts', 'run_histograms', 'target_baselines',
+    'changes',
+  ] as const) {
     const row = await store.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()
     counts[table] = Number(row.n)
   }

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely'
-import type { Run, RunDetail, RunMetrics, RunStatus, SeriesPoint } from '@loadfleet/api'
+import type { Run, RunMetrics, RunStatus, RunVerdict, SeriesPoint } from '@loadfleet/api'
 import type { Database, RunRow } from '../schema.js'
 import { decodeCursor, encodeCursor } from './cursor.js'
 
@@ -12,6 +12,12 @@ export interface RunResultWrite {
   metrics: RunMetrics | null
   summaryJson: string | null
   resultHash: string
+  failureReason: string | null
+  verdict: RunVerdict | null
+  requests: number | null
+  failedRequests: number | null
+  statusCounts: Record<string, number> | null
+  errorKinds: Record<string, number> | null
 }
 
 export interface RunsPageQuery {
@@ -25,9 +31,9 @@ function iso (ms: number | null): string | null {
   return ms === null ? null : new Date(Number(ms)).toISOString()
 }
 
+// Latency figures may be null on their own (no request succeeded); without the counts there are no metrics at all.
 function metricsOf (row: Selectable<RunRow>): RunMetrics | null {
-  if (row.p50_ms === null || row.p95_ms === null || row.p99_ms === null || row.avg_ms === null ||
-    row.error_rate === null || row.rps === null || row.data_received_bytes === null || row.iterations === null) {
+  if (row.error_rate === null || row.rps === null || row.data_received_bytes === null || row.iterations === null) {
     return null
   }
   return {
@@ -48,6 +54,11 @@ export function toRun (row: RunWithTarget): Run {
     finishedAt: iso(row.finished_at),
     errorMessage: row.error_message,
     metrics: metricsOf(row),
+    // Runs the reaper ended (or stored before verdicts existed) give their error message as the reason.
+    failureReason: row.failure_reason ?? (row.status === 'error' ? row.error_message : null),
+    verdict: row.verdict_json === null || row.verdict_json === undefined
+      ? null
+      : JSON.parse(row.verdict_json) as RunVerdict,
   }
 }
 
@@ -79,11 +90,38 @@ export class RunsRepo {
     return row === undefined ? undefined : toRun(row)
   }
 
-  async getDetail (id: string): Promise<RunDetail | undefined> {
+  async getDetail (id: string): Promise<(Run & { summary: Record<string, unknown> | null }) | undefined> {
     const row = await this.#selectWithTarget().where('runs.id', '=', id).executeTakeFirst()
     if (row === undefined) return undefined
     const summary = row.summary_json === null ? null : JSON.parse(row.summary_json) as Record<string, unknown>
     return { ...toRun(row), summary }
+  }
+
+  /** The runs of the same target started just before and just after this one (by start time, then id). */
+  async neighbours (run: { id: string, targetId: string, startedAt: number }): Promise<{
+    previousRunId: string | null, nextRunId: string | null
+  }> {
+    const base = () => this.#db.selectFrom('runs').select('id').where('target_id', '=', run.targetId)
+    const [previous, next] = await Promise.all([
+      base().where((eb) => eb(eb.refTuple('started_at', 'id'), '<', eb.tuple(run.startedAt, run.id)))
+        .orderBy('started_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst(),
+      base().where((eb) => eb(eb.refTuple('started_at', 'id'), '>', eb.tuple(run.startedAt, run.id)))
+        .orderBy('started_at', 'asc').orderBy('id', 'asc').limit(1).executeTakeFirst(),
+    ])
+    return { previousRunId: previous?.id ?? null, nextRunId: next?.id ?? null }
+  }
+
+  async putHistogram (options: { runId: string, metric: string, histogram: string }): Promise<void> {
+    const { runId, metric, histogram } = options
+    await this.#db.insertInto('run_histograms').values({ run_id: runId, metric, histogram })
+      .onConflict((oc) => oc.columns(['run_id', 'metric']).doUpdateSet({ histogram }))
+      .execute()
+  }
+
+  async getHistogram (runId: string, metric: string): Promise<string | undefined> {
+    const row = await this.#db.selectFrom('run_histograms').select('histogram')
+      .where('run_id', '=', runId).where('metric', '=', metric).executeTakeFirst()
+    return row?.histogram
   }
 
   async insertRunning (options: {
@@ -94,6 +132,8 @@ export class RunsRepo {
       duration_s: options.durationS, started_at: options.startedAt, finished_at: null, error_message: null,
       p50_ms: null, p95_ms: null, p99_ms: null, avg_ms: null, error_rate: null, rps: null,
       data_received_bytes: null, iterations: null, summary_json: null, result_hash: null, reaped_at: null,
+      failure_reason: null, verdict_json: null, requests: null, failed_requests: null, status_counts_json: null,
+      error_kinds_json: null,
     }).onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst()
     return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0
   }
@@ -105,7 +145,11 @@ export class RunsRepo {
       p50_ms: m?.p50_ms ?? null, p95_ms: m?.p95_ms ?? null, p99_ms: m?.p99_ms ?? null, avg_ms: m?.avg_ms ?? null,
       error_rate: m?.error_rate ?? null, rps: m?.rps ?? null, data_received_bytes: m?.data_received_bytes ?? null,
       iterations: m?.iterations ?? null, summary_json: result.summaryJson, result_hash: result.resultHash,
-      reaped_at: null,
+      reaped_at: null, failure_reason: result.failureReason,
+      verdict_json: result.verdict === null ? null : JSON.stringify(result.verdict),
+      requests: result.requests, failed_requests: result.failedRequests,
+      status_counts_json: result.statusCounts === null ? null : JSON.stringify(result.statusCounts),
+      error_kinds_json: result.errorKinds === null ? null : JSON.stringify(result.errorKinds),
     }).where('id', '=', id).execute()
   }
 

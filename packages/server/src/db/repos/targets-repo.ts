@@ -10,6 +10,8 @@ export interface TargetSpec {
   durationS: number
   runIntervalMs: number
   enabled: boolean
+  thresholds: Record<string, string[]>
+  expectedStatuses: Array<number | string>
 }
 
 /** A partial update, as the admin API parsed it. */
@@ -17,6 +19,7 @@ export type TargetSpecPatch = { [K in keyof TargetSpec]?: TargetSpec[K] | undefi
 
 const FIELD_COLUMNS = {
   url: 'url', label: 'label', vus: 'vus', durationS: 'duration_s', runIntervalMs: 'run_interval_ms', enabled: 'enabled',
+  thresholds: 'thresholds_json', expectedStatuses: 'expected_statuses_json',
 } as const satisfies Record<keyof TargetSpec, keyof TargetRow>
 
 export function toTarget (row: Selectable<TargetRow>): Target {
@@ -28,6 +31,8 @@ export function toTarget (row: Selectable<TargetRow>): Target {
     durationS: row.duration_s,
     runIntervalMs: Number(row.run_interval_ms),
     enabled: row.enabled === 1,
+    thresholds: JSON.parse(row.thresholds_json) as Record<string, string[]>,
+    expectedStatuses: JSON.parse(row.expected_statuses_json) as Array<number | string>,
     createdAt: new Date(Number(row.created_at)).toISOString(),
     updatedAt: new Date(Number(row.updated_at)).toISOString(),
   }
@@ -55,7 +60,9 @@ export class TargetsRepo {
     const { id, spec, now } = options
     const row: TargetRow = {
       id, url: spec.url, label: spec.label, vus: spec.vus, duration_s: spec.durationS,
-      run_interval_ms: spec.runIntervalMs, enabled: spec.enabled ? 1 : 0, created_at: now, updated_at: now,
+      run_interval_ms: spec.runIntervalMs, enabled: spec.enabled ? 1 : 0,
+      thresholds_json: JSON.stringify(spec.thresholds), expected_statuses_json: JSON.stringify(spec.expectedStatuses),
+      created_at: now, updated_at: now,
     }
     await this.#db.insertInto('targets').values(row).execute()
     return toTarget(row)
@@ -66,7 +73,9 @@ export class TargetsRepo {
     for (const [field, value] of Object.entries(patch) as Array<[keyof TargetSpec, TargetSpec[keyof TargetSpec]]>) {
       if (value === undefined) continue
       const column = FIELD_COLUMNS[field]
-      ;(set as Record<string, unknown>)[column] = typeof value === 'boolean' ? (value ? 1 : 0) : value
+      ;(set as Record<string, unknown>)[column] = typeof value === 'boolean'
+        ? (value ? 1 : 0)
+        : typeof value === 'object' ? JSON.stringify(value) : value
     }
     await this.#db.updateTable('targets').set(set).where('id', '=', id).execute()
   }

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { AuditEntry, Config, FleetStatus, Pagination, Target, TargetCreate, TargetPatch } from '@loadfleet/api'
+import { AuditEntry, Config, ConfigUpdate, FleetStatus, Pagination, Target, TargetCreate, TargetPatch } from '@loadfleet/api'
 import type { RouteDeps } from '../deps.js'
 import { fleetStatusOf } from '../deps.js'
 import { TargetNotFound } from '../../errors.js'
@@ -59,7 +59,7 @@ export function adminRoutes (deps: RouteDeps) {
     }, async () => await deps.store.repos.config.get())
 
     app.put('/api/admin/config', {
-      schema: { tags, security, body: Config, response: { 200: Config } },
+      schema: { tags, security, body: ConfigUpdate, response: { 200: Config } },
     }, async (req) => {
       const config = await deps.store.setConfig(req.body, actor(req))
       deps.fleet()?.desiredCountChanged(config.k6DesiredAgentCount)

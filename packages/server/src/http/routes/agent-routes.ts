@@ -3,7 +3,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { Agent, AgentHeartbeat, AgentName, AgentRegister, AgentTarget, Run, RunFinish, RunId, RunStart } from '@loadfleet/api'
 import { agentTimeMs, type RouteDeps } from '../deps.js'
-import { finishRun, startRun } from '../../db/run-lifecycle.js'
+import { recordRunResult, startRun } from '../../db/run-lifecycle.js'
+import { afterRunJudged } from '../../judging/after-run.js'
 import { AgentNotFound } from '../../errors.js'
 
 const NameParams = z.strictObject({ name: AgentName })
@@ -50,10 +51,12 @@ export function agentRoutes (deps: RouteDeps) {
       schema: { tags, security, params: RunParams, body: RunFinish, response: { 200: Run } },
     }, async (req) => {
       const finishedAt = agentTimeMs(req.body.finishedAt, 'body.finishedAt')
-      return await finishRun(deps.store, {
+      const { run, written } = await recordRunResult(deps.store, {
         agentName: req.params.name, id: req.params.runId, status: req.body.status, finishedAt,
         errorMessage: req.body.errorMessage, metrics: req.body.metrics, summary: req.body.summary,
       })
+      if (written) await afterRunJudged(deps.store, run, req.log)
+      return run
     })
   }
 }

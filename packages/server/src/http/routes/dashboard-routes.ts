@@ -68,7 +68,12 @@ export function dashboardRoutes (deps: RouteDeps) {
     }, async (req) => {
       const run = await deps.store.repos.runs.getDetail(req.params.id)
       if (run === undefined) throw new RunNotFound({ id: req.params.id })
-      return maskRun({ ...run, summary: run.summary === null ? null : maskDeep(run.summary) })
+      const [neighbours, baseline] = await Promise.all([
+        deps.store.repos.runs.neighbours({ id: run.id, targetId: run.targetId, startedAt: Date.parse(run.startedAt) }),
+        deps.store.compareRunToBaseline(run),
+      ])
+      const masked = maskRun({ ...run, summary: run.summary === null ? null : maskDeep(run.summary) })
+      return { ...masked, ...neighbours, baseline }
     })
 
     app.get('/api/dashboard/k6/runs/:id/summary-export', {
