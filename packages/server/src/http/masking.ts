@@ -1,4 +1,4 @@
-import { maskUrl, maskUrlsIn, type Run, type Target } from '@loadfleet/api'
+import { maskUrl, maskUrlsIn, type Run, type Target, type TargetWithStats } from '@loadfleet/api'
 
 // Read APIs show target URLs without their credentials: user info and secret-named query parameters become ***.
 // Agents alone receive the real URL, over their authenticated route.
@@ -14,7 +14,19 @@ export function maskRun<R extends Run> (run: R): R {
     ...run,
     targetUrl: run.targetUrl === null ? null : maskUrl(run.targetUrl),
     errorMessage: run.errorMessage === null ? null : maskUrlsIn(run.errorMessage),
+    failureReason: maskNullable(run.failureReason),
+    verdict: run.verdict === null ? null : { ...run.verdict, reason: maskNullable(run.verdict.reason) },
   }
+}
+
+function maskNullable (text: string | null): string | null {
+  return text === null ? null : maskUrlsIn(text)
+}
+
+/** A site with its stats as the dashboard lists it: its URL and the last failure reason masked. */
+export function maskTargetWithStats (target: TargetWithStats): TargetWithStats {
+  const lastFailureReason = maskNullable(target.stats.lastFailureReason)
+  return { ...maskTarget(target), stats: { ...target.stats, lastFailureReason } }
 }
 
 /** A JSON value (summary, audit change) with every URL inside its strings and keys masked. */

@@ -1,6 +1,6 @@
 import type { RunMetrics, RunVerdict, ThresholdResult } from '@loadfleet/api'
 import { expandExpectedStatuses } from '@loadfleet/api'
-import { parseMetricSelector, parseThreshold, BUILTIN_METRICS, type ParsedThreshold } from '@loadfleet/core'
+import { parseMetricSelector, parseThreshold, BUILTIN_METRICS, ERROR_KINDS, type ParsedThreshold } from '@loadfleet/core'
 
 /** A threshold in force for a run, and whether the site or the defaults set it. */
 export interface EffectiveThreshold {
@@ -69,22 +69,26 @@ function isRecord (x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x)
 }
 
-function countsOf (x: unknown): Record<string, number> | null {
+// Only real status codes and known error kinds with whole, non-negative counts are read: a result is input.
+function countsOf (x: unknown, validKey: (key: string) => boolean): Record<string, number> | null {
   if (!isRecord(x)) return null
   const out: Record<string, number> = {}
   for (const [key, value] of Object.entries(x)) {
-    if (typeof value === 'number' && Number.isFinite(value) && value >= 0) out[key] = value
+    if (validKey(key) && typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) out[key] = value
   }
   return out
 }
+
+const isStatusCode = (key: string): boolean => /^[1-5]\d\d$/.test(key)
+const isErrorKind = (key: string): boolean => (ERROR_KINDS as readonly string[]).includes(key)
 
 function viewOf (summary: Record<string, unknown> | null): SummaryView {
   const s = summary ?? {}
   return {
     metrics: isRecord(s.metrics) ? s.metrics as SummaryView['metrics'] : {},
     thresholds: Array.isArray(s.thresholds) ? s.thresholds as SummaryView['thresholds'] : [],
-    statusCodes: countsOf(s.statusCodes),
-    errorKinds: countsOf(s.errorKinds),
+    statusCodes: countsOf(s.statusCodes, isStatusCode),
+    errorKinds: countsOf(s.errorKinds, isErrorKind),
     histograms: isRecord(s.histograms) ? s.histograms : {},
   }
 }

@@ -5,7 +5,7 @@ import { Agent, FleetStatus, Pagination, Run, RunDetail, RunsQuery, SeriesPoint,
 import { fleetStatusOf, parseIsoMs, type RouteDeps } from '../deps.js'
 import { toK6SummaryExport, type RunResult } from '@loadfleet/core'
 import { RunNotFound, RunSummaryMissing, TargetNotFound } from '../../errors.js'
-import { maskDeep, maskRun, maskTarget } from '../masking.js'
+import { maskDeep, maskRun, maskTargetWithStats } from '../masking.js'
 
 const SeriesPage = z.object({ data: z.array(SeriesPoint) })
 const RunsPage = z.object({ data: z.array(Run), pagination: Pagination })
@@ -28,7 +28,7 @@ export function dashboardRoutes (deps: RouteDeps) {
 
     app.get('/api/dashboard/k6/targets', {
       schema: { tags, response: { 200: z.object({ data: z.array(TargetWithStats) }) } },
-    }, async () => ({ data: (await deps.store.targetsWithStats()).map(maskTarget) }))
+    }, async () => ({ data: (await deps.store.targetsWithStats()).map(maskTargetWithStats) }))
 
     app.get('/api/dashboard/k6/targets/:id/series', {
       schema: { tags, params: IdParams, querystring: SeriesQuery, response: { 200: SeriesPage } },
