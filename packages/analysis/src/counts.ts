@@ -22,6 +22,17 @@ const sum = (pts: readonly CountPoint[]): Totals => {
   return { count, trials }
 }
 
+/** Splits with at most this many runs after them are judged at maxCountPValue; longer ones at SUSTAINED_MAX_P. */
+const FAST_MAX_RUNS = 6
+/**
+ * A long stretch of runs is tested again after every run, and its baseline is the part of the window that happened
+ * to be quietest: so it must be far stronger evidence than a fresh change of a few runs.
+ */
+const SUSTAINED_MAX_P = 1e-5
+
+/** Largest share of the events since a split that its worst run may hold (bursts hold nearly all). */
+const MAX_WORST_RUN_SHARE = 0.6
+
 interface Candidate {
   k: number
   base: CountPoint[]
@@ -46,7 +57,7 @@ export function detectCountChange (input: {
   let best: Candidate | null = null
   const start = Math.max(input.firstCandidate, pinned === null ? o.minBaselineRuns : 0)
   for (let k = start; k <= points.length - o.minRecentRuns; k++) {
-    const from = Math.max(0, k - o.maxBaselineRuns)
+    const from = Math.max(0, k - o.maxCountBaselineRuns)
     const basePoints = pinned ?? points.slice(from, k)
     if (basePoints.length < o.minBaselineRuns) continue
     const verdict = judge(points.slice(k), pinnedTotals ?? sum(basePoints), o)
@@ -64,16 +75,23 @@ function judge (recent: readonly CountPoint[], base: Totals, o: DetectOptions): 
   // The newest run must still show the raised rate: a change that has already stopped is not reported.
   if (newest === undefined || newest.trials === 0 || newest.count / newest.trials <= rateB) return null
   if (rateR - rateB < o.minRateIncrease) return null
+  // k of m: most runs since the split (60 %, at least 2) each show more events than the baseline rate predicts,
+  // so repeated bursts in a few runs are not a changed rate.
+  const raised = recent.filter((p) => p.trials > 0 && p.count > rateB * p.trials).length
+  if (raised < Math.max(o.minRecentRuns, Math.ceil(o.confirmFraction * recent.length))) return null
   if (rateR / continuityRate(base) - 1 < o.minRateRatioChange) return null
   const vsBase = (t: Totals): number =>
     rateIncreaseTest({ recent: t.count, recentTrials: t.trials, base: base.count, baseTrials: base.trials })
   const pValue = vsBase(r)
-  if (pValue > o.maxCountPValue) return null
-  // Robust to a burst: without the run with the highest rate, the others must still show an increase.
-  let worst = 0
-  for (let i = 1; i < recent.length; i++) if (rateOf(recent[i]) > rateOf(recent[worst])) worst = i
-  const rest = sum(recent.filter((_, i) => i !== worst))
-  if (vsBase(rest) > o.maxCountPValueWithoutWorstRun) return null
+  const fast = recent.length <= FAST_MAX_RUNS
+  if (pValue > (fast ? o.maxCountPValue : SUSTAINED_MAX_P)) return null
+  // Robust to bursts: without the worst run (the worst fifth of a long stretch), the others must still show it.
+  const drop = Math.max(1, Math.floor(0.2 * recent.length))
+  const rest = sum([...recent].sort((a, b) => rateOf(a) - rateOf(b)).slice(0, recent.length - drop))
+  if (rest.count < 3 || vsBase(rest) > (fast ? o.maxCountPValueWithoutWorstRun : SUSTAINED_MAX_P)) return null
+  // Nor may the worst run hold most of the events since the split: that is a burst, not a changed rate.
+  const worstCount = Math.max(...recent.map((p) => p.count))
+  if (worstCount > MAX_WORST_RUN_SHARE * r.count) return null
   const total = r.count + base.count
   const share = r.trials / (r.trials + base.trials)
   const z = (r.count - total * share) / Math.sqrt(Math.max(total * share * (1 - share), 1e-9))

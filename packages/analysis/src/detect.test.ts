@@ -124,6 +124,15 @@ describe('detectChanges on per-run latency', () => {
     expect(baselineRunIds).toEqual(pinned.map((r) => r.runId))
   })
 
+  it('a single pinned run: the spread of the recent runs stands in for the noise, a sign test needs 7 runs', () => {
+    const pinned = [run(-1, { p95Ms: 50 })]
+    const runs = series(repeat(100, 10), 0.1, 23)
+    expect(detectChanges({ runs: runs.slice(0, 6), baseline: pinned }).changes.map((c) => c.metric)).not.toContain('p95')
+    const p95 = detectChanges({ runs, baseline: pinned }).changes.find((c) => c.metric === 'p95')
+    expect(p95?.baselineRunIds).toEqual(['r-1'])
+    expect(p95?.pValue).toBeLessThanOrEqual(0.01)
+  })
+
   it('detects a throughput drop as a decrease', () => {
     const rand = prng(4)
     const runs = Array.from({ length: 28 }, (_, i) =>
@@ -156,7 +165,7 @@ describe('detectChanges on failure counts', () => {
   })
 
   it('finds the first 5xx ever', () => {
-    const runs = [...repeat(0, 20), 2, 3].map((n, i) => run(i, { p95Ms: 100, fivexx: n }))
+    const runs = [...repeat(0, 20), 2, 3, 3].map((n, i) => run(i, { p95Ms: 100, fivexx: n }))
     const change = detectChanges({ runs }).changes.find((c) => c.metric === 'status_5xx')
     expect(change?.explanation).toContain('none in the baseline')
     expect(Number.isFinite(change?.relativeChange)).toBe(true)

@@ -3,7 +3,7 @@ import { pooledCliffsDelta, poolBuckets, decodeLatency } from './histogram.js'
 import type { LatencyBuckets } from './histogram.js'
 import type { LevelMetric } from './metrics.js'
 import {
-  binomialUpperTail, cliffsDelta, hodgesLehmann, mannWhitneyU, median, quantile, robustSigma, sorted,
+  binomialUpperTail, cliffsDelta, hodgesLehmann, mannWhitneyU, median, quantile, robustSigma, studentUpperTail,
 } from './stats.js'
 import type { DetectedChange, DetectOptions, RunSample } from './types.js'
 
@@ -25,11 +25,12 @@ interface Candidate {
 const SUSTAINED_MIN_RUNS = 8
 /** The slow path compares many runs, so it asks for much stronger evidence than the fast path. */
 const SUSTAINED_MAX_P = 1e-4
+const SUSTAINED_MAX_SHIFT_P = 1e-6
 
 /**
  * Finds the most convincing change of a per-run metric in direction `direction` among the newest runs.
- * Candidates: every split k leaving ≥ minRecentRuns after it; the one with the largest Mann-Whitney z among those
- * passing every gate wins (a change point maximises the separation of the segments, as in binary segmentation).
+ * Candidates: every split k leaving ≥ minRecentRuns after it; among those passing every gate, the one that best
+ * separates the segment means wins (the change point of binary segmentation).
  * `pinned` replaces the rolling window of runs before k; then only runs after `firstCandidate` can start a change.
  */
 export function detectLevelChange (input: {
@@ -55,7 +56,8 @@ export function detectLevelChange (input: {
     const from = Math.max(0, k - o.maxBaselineRuns)
     const base = yPinned ?? y.slice(from, k)
     if (base.length < (pinned === null ? o.minBaselineRuns : 1)) continue
-    // Every run before the split, not only the baseline window: a level the site has visited before is not new.
+    // Every run before the split, not only the baseline window: a level the site has visited before is not new,
+    // and the run-to-run noise is estimated from all of them (a 20-run estimate is too often 30 % low).
     const history = yPinned ?? y.slice(0, k)
     const verdict = judge({ recent, base, history, minShift, o })
     if (verdict === null) continue
@@ -88,34 +90,45 @@ function judge (input: {
 }): Verdict | null {
   const { recent, base, history, minShift, o } = input
   const m = recent.length
-  const baseSorted = sorted(base)
-  const mid = median(baseSorted)
-  // A pinned baseline of a few runs cannot show the run-to-run noise: the spread of the recent runs stands in.
-  const few = base.length < o.minBaselineRuns
-  const spread = few ? [...base.map((v) => v - mid), ...recent.map((v) => v - median(recent))] : baseSorted
-  const sigma = Math.max(robustSigma(spread), o.minLogSigma)
+  const mid = median(base)
   const newest = recent[m - 1] ?? 0
   if (newest - mid < minShift / 2) return null
-  // A run "changed" if it stands out by minRunZ sigmas and above the upper decile of the runs before the split:
-  // when a site flips between two levels (bimodal runs), a run on the upper level is not a change however small
-  // sigma is. The decile, not the maximum, so that a rare spike does not hide a change.
-  const upper = few ? -Infinity : quantile(history, 0.9)
-  const changed = (v: number): boolean => (v - mid) / sigma >= o.minRunZ && v > upper
-  const fast = changed(newest) &&
-    recent.filter(changed).length >= Math.max(o.minRecentRuns, Math.ceil(o.confirmFraction * m))
+  // A pinned baseline of a few runs cannot show the run-to-run noise: the spread of the recent runs stands in.
+  const few = base.length < o.minBaselineRuns
+  const spread = few ? [...base.map((v) => v - mid), ...recent.map((v) => v - median(recent))] : history
+  const sigma = Math.max(robustSigma(spread), o.minLogSigma)
+  const changed = (v: number): boolean => (v - mid) / sigma >= o.minRunZ
+  const changedRuns = recent.filter(changed)
+  const fast = changed(newest) && changedRuns.length >= Math.max(o.minRecentRuns, Math.ceil(o.confirmFraction * m)) &&
+    !spiky({ history, mid, sigma, o })
   if (!fast && m < SUSTAINED_MIN_RUNS) return null
   const mw = few ? signTest(recent, mid) : mannWhitneyU(recent, base)
   if (mw.pValue > (fast ? o.maxPValue : SUSTAINED_MAX_P)) return null
   const shift = hodgesLehmann(recent, base)
   if (shift < minShift) return null
+  // The size of the shift against the noise, as Student's t (robust: Hodges-Lehmann shift, robust sigma).
+  const b = base.length
+  const t = shift / (sigma * Math.sqrt(1 / m + 1 / b))
+  const pShift = studentUpperTail(t, Math.max(1, spread.length - 1))
+  if (pShift > (fast ? o.maxShiftPValue : SUSTAINED_MAX_SHIFT_P)) return null
   if (!fast) {
     // Slow path: three quarters of the runs since the split, and the newest, sit nearer the new level than the old.
     const half = mid + shift / 2
     if (newest < half || recent.filter((v) => v >= half).length < Math.ceil(0.75 * m)) return null
   }
-  const b = base.length
   const separation = Math.sqrt(m * b / (m + b)) * (mean(recent) - mean(base)) / sigma
   return { pValue: mw.pValue, z: mw.z, separation }
+}
+
+/**
+ * Whether the site's earlier runs often stood out as far as a changed run must (at least 2, and 10 % of them): a
+ * site that flips between two levels run by run (bimodal) then gets no fast path, since two runs on its upper level
+ * in a row are no change however small sigma looks. Rare spikes do not count.
+ */
+function spiky (input: { history: readonly number[], mid: number, sigma: number, o: DetectOptions }): boolean {
+  const { history, mid, sigma, o } = input
+  const high = history.filter((v) => (v - mid) / sigma >= o.minRunZ).length
+  return high >= Math.max(2, Math.ceil(0.1 * history.length))
 }
 
 /** Exact one-sided sign test of the recent runs against a pinned baseline's median (too few runs for ranks). */

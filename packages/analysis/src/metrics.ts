@@ -1,4 +1,4 @@
-import { decodeLatency } from './histogram.js'
+import { logMeanOf } from './histogram.js'
 import type { ChangeMetric, RunSample } from './types.js'
 
 /**
@@ -37,8 +37,8 @@ function statusClass (run: RunSample, first: string): number {
 /** Geometric-mean latency (ms) of the run's whole histogram; null without one. */
 export function distributionValue (run: RunSample): number | null {
   if (run.latencyHistogram === null) return null
-  const buckets = decodeLatency(run.latencyHistogram)
-  return buckets === null ? null : Math.exp(buckets.logMeanMs)
+  const logMean = logMeanOf(run.latencyHistogram)
+  return logMean === null ? null : Math.exp(logMean)
 }
 
 const errorKind = (metric: ChangeMetric, kind: string, label: string): CountMetric =>

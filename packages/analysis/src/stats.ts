@@ -239,6 +239,12 @@ function betaFraction (x: number, a: number, b: number): number {
   return h
 }
 
+/** Student's t upper tail P(T ≥ t) with `df` degrees of freedom. */
+export function studentUpperTail (t: number, df: number): number {
+  const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5)
+  return t >= 0 ? tail : 1 - tail
+}
+
 /** Exact binomial upper tail P(X ≥ k) for X ~ Binomial(n, p). */
 export function binomialUpperTail (k: number, n: number, p: number): number {
   if (k <= 0) return 1

@@ -62,15 +62,19 @@ export interface DetectOptions {
   maxRuns: number
   /** Most runs before a candidate change point used as its baseline. */
   maxBaselineRuns: number
+  /** Most runs before a candidate change point used as the baseline of a failure count (rates need many requests). */
+  maxCountBaselineRuns: number
   /** Fewest baseline runs with a value needed to judge anything. */
   minBaselineRuns: number
   /** Fewest runs after the change point: 2, so a single run (a spike) can never make a change. */
   minRecentRuns: number
   /** One-sided p-value a latency/throughput shift must reach (Mann-Whitney U over per-run values). */
   maxPValue: number
+  /** One-sided p-value of the shift's size against the run-to-run noise (Student's t on the Hodges-Lehmann shift). */
+  maxShiftPValue: number
   /** One-sided p-value a failure-count increase must reach (exact conditional binomial test). */
   maxCountPValue: number
-  /** Same test with the single worst recent run left out: a burst in one run cannot carry a count change alone. */
+  /** Same test without the worst recent run (worst fifth), which must keep ≥ 3 events: one burst cannot carry it. */
   maxCountPValueWithoutWorstRun: number
   /** Smallest relative change of a latency figure worth reporting (0.1 = 10 %). */
   minLatencyChange: number
@@ -96,11 +100,13 @@ export interface DetectOptions {
 export const DEFAULT_DETECT_OPTIONS: DetectOptions = {
   maxRuns: 60,
   maxBaselineRuns: 20,
+  maxCountBaselineRuns: 40,
   minBaselineRuns: 10,
   minRecentRuns: 2,
   maxPValue: 0.01,
+  maxShiftPValue: 1e-4,
   maxCountPValue: 0.001,
-  maxCountPValueWithoutWorstRun: 0.01,
+  maxCountPValueWithoutWorstRun: 0.05,
   minLatencyChange: 0.1,
   minThroughputChange: 0.1,
   minRateRatioChange: 1,
