@@ -143,7 +143,8 @@ export async function realScenarios () {
     series: Array.from({ length: trials }, () => {
       const spikeAt = 20 + Math.floor(rand() * 15)
       const runs = assemble(rand, pool, { before: 40, after: 0, changed: null, spikeAt })
-      return { runs, changeAt: null, spikes: [spikeAt] }
+      const metrics = ['p50', 'p95', 'p99', 'latency_distribution', 'throughput']
+      return { runs, changeAt: null, spikes: [{ at: spikeAt, metrics }] }
     }),
   }
   return [

@@ -43,7 +43,9 @@ export function spikeScenario ({ trials, seed }) {
     const spikes = []
     for (let i = 20 + Math.floor(rand() * 5); i < length - 5; i += 18 + Math.floor(rand() * 6)) spikes.push(i)
     const kind = new Map(spikes.map((i) => [i, rand() < 0.7 ? { level: 3 + 5 * rand() } : { timeouts: 0.05 }]))
-    return { runs: makeSeries(seed + t, length, (i) => ({ cv: 0.1, ...(kind.get(i) ?? {}) })), changeAt: null, spikes }
+    const moved = (i) => (kind.get(i)?.timeouts === undefined ? [...LATENCY, 'throughput'] : ['error_rate', 'error_timeout'])
+    const runs = makeSeries(seed + t, length, (i) => ({ cv: 0.1, ...(kind.get(i) ?? {}) }))
+    return { runs, changeAt: null, spikes: spikes.map((at) => ({ at, metrics: moved(at) })) }
   })
   return { name: 'single-run spikes (latency ×3–×8 or 5 % timeouts), CV 10 %', within: null, normal: NORMAL, series }
 }

@@ -22,9 +22,9 @@ export function onsets (method, runs) {
 
 /**
  * Scores one series. Labels: `changeAt` (index of the first changed run, or null), `expect` (metrics that should
- * report the change), `spikes` (indices of single-run spikes). Onsets before `changeAt` are false alerts; the first
- * onset of an expected metric at or after it detects the change, with delay = runs since the change including
- * the first changed run (1 = detected on the first changed run).
+ * report the change), `spikes` (`{ at, metrics }`: a single-run spike and the metrics it moves). Onsets before
+ * `changeAt` are false alerts; the first onset of an expected metric at or after it detects the change, with
+ * delay = runs since the change including the first changed run (1 = detected on the first changed run).
  */
 export function scoreSeries (method, series) {
   const { runs, changeAt = null, expect = [], spikes = [] } = series
@@ -38,7 +38,9 @@ export function scoreSeries (method, series) {
     hasChange: changeAt !== null,
     stableRuns: Math.max(0, stableEnd - (WARMUP - 1)),
     falseAlerts: falseAlerts.length,
-    spikeAlerts: spikes.filter((s) => falseAlerts.some((o) => o.index >= s && o.index <= s + 10)).length,
+    // A spike "alerted" if one of the metrics it moved starts being reported within 10 runs of it.
+    spikeAlerts: spikes.filter((s) => falseAlerts.some((o) => o.index >= s.at && o.index <= s.at + 10 &&
+      o.metrics.some((m) => s.metrics.includes(m)))).length,
     spikes: spikes.length,
     detected: hit !== undefined,
     delay: hit === undefined ? null : hit.index - changeAt + 1,

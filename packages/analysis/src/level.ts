@@ -111,6 +111,7 @@ function judge (input: {
   const t = shift / (sigma * Math.sqrt(1 / m + 1 / b))
   const pShift = studentUpperTail(t, Math.max(1, spread.length - 1))
   if (pShift > (fast ? o.maxShiftPValue : SUSTAINED_MAX_SHIFT_P)) return null
+  if (fast && !withoutWorstRun({ recent, base, sigma, df: Math.max(1, spread.length - 1), o })) return null
   if (!fast) {
     // Slow path: three quarters of the runs since the split, and the newest, sit nearer the new level than the old.
     const half = mid + shift / 2
@@ -129,6 +130,24 @@ function spiky (input: { history: readonly number[], mid: number, sigma: number,
   const { history, mid, sigma, o } = input
   const high = history.filter((v) => (v - mid) / sigma >= o.minRunZ).length
   return high >= Math.max(2, Math.ceil(0.1 * history.length))
+}
+
+/**
+ * The fast path's spike guard: without its most extreme run, the runs since the split must still shift far enough
+ * against the noise (the t test at maxShiftPValue). A spike followed by one ordinary-but-high run is then no change.
+ */
+function withoutWorstRun (input: {
+  recent: number[]
+  base: number[]
+  sigma: number
+  df: number
+  o: DetectOptions
+}): boolean {
+  const { recent, base, sigma, df, o } = input
+  const rest = [...recent].sort((a, b) => a - b).slice(0, -1)
+  const shift = hodgesLehmann(rest, base)
+  const t = shift / (sigma * Math.sqrt(1 / rest.length + 1 / base.length))
+  return studentUpperTail(t, df) <= o.maxShiftPValue
 }
 
 /** Exact one-sided sign test of the recent runs against a pinned baseline's median (too few runs for ranks). */
