@@ -1,5 +1,7 @@
 import { hostname } from 'node:os'
-import { AGENT_NAME_MAX_CHARS, AGENT_NAME_PATTERN, isHttpUrl } from '@loadfleet/api/client'
+import {
+  AGENT_NAME_MAX_CHARS, AGENT_NAME_PATTERN, HEARTBEAT_INTERVAL_MS_MAX, HEARTBEAT_INTERVAL_MS_MIN, isHttpUrl,
+} from '@loadfleet/api/client'
 import { parseDurationMs } from '@loadfleet/core/base'
 import type { Logger } from './logger.js'
 
@@ -45,12 +47,12 @@ const DEFAULT_MAX_DURATION_MS = 15 * 60_000
 /** Reads the agent settings from the environment; `errors` names each bad variable and what was expected. */
 export function agentOptionsFromEnv (env: Env): { options?: AgentOptions, errors: string[] } {
   const errors: string[] = []
-  const int = (name: string, fallback: number, min: number): number => {
+  const int = (name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
     const raw = env[name]
     if (raw === undefined || raw.trim() === '') return fallback
     const value = Number(raw)
-    if (Number.isInteger(value) && value >= min) return value
-    errors.push(`${name}=${JSON.stringify(raw)}: expected an integer ≥ ${min}`)
+    if (Number.isInteger(value) && value >= min && value <= max) return value
+    errors.push(`${name}=${JSON.stringify(raw)}: expected an integer ≥ ${min}${max === Number.MAX_SAFE_INTEGER ? '' : ` and ≤ ${max}`}`)
     return fallback
   }
   const dashboardUrl = env.DASHBOARD_URL ?? 'http://localhost:3000'
@@ -76,7 +78,7 @@ export function agentOptionsFromEnv (env: Env): { options?: AgentOptions, errors
     dashboardSecret,
     agentName,
     pollIntervalMs: int('POLL_INTERVAL_MS', 5000, 100),
-    heartbeatIntervalMs: int('HEARTBEAT_INTERVAL_MS', 30_000, 100),
+    heartbeatIntervalMs: int('HEARTBEAT_INTERVAL_MS', 30_000, HEARTBEAT_INTERVAL_MS_MIN, HEARTBEAT_INTERVAL_MS_MAX),
     tmpDir: nonEmpty(env.TMP_DIR) ?? '/tmp',
     defaultVus: int('K6_VUS', 1, 1),
     defaultDurationMs: defaultDurationMs ?? 30_000,

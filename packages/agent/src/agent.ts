@@ -131,7 +131,9 @@ class AgentProcess {
   }
 
   async #register (): Promise<void> {
-    await this.#client.registerAgent({ name: this.#o.agentName, version: this.#o.version ?? 'unknown' })
+    await this.#client.registerAgent({
+      name: this.#o.agentName, version: this.#o.version ?? 'unknown', heartbeatIntervalMs: this.#o.heartbeatIntervalMs,
+    })
     if (!this.#registered) this.#log.log('info', 'agent_registered', { agent: this.#o.agentName })
     this.#registered = true
   }

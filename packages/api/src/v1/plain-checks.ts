@@ -10,6 +10,10 @@ export const RUN_INTERVAL_MS_MIN = 1000
 export const RUN_INTERVAL_MS_MAX = 86_400_000
 export const DESIRED_AGENT_COUNT_MAX = 1000
 
+// The agent's HEARTBEAT_INTERVAL_MS bounds: faster floods the control plane, slower hides a lost agent too long.
+export const HEARTBEAT_INTERVAL_MS_MIN = 100
+export const HEARTBEAT_INTERVAL_MS_MAX = 600_000
+
 /** Every value of a run's status, in the order a dashboard lists them. */
 export const RUN_STATUSES = ['running', 'passed', 'failed', 'error'] as const
 

@@ -1,8 +1,9 @@
 import { z } from 'zod'
 import {
-  AGENT_NAME_MAX_CHARS, AGENT_NAME_PATTERN, DESIRED_AGENT_COUNT_MAX, RUN_INTERVAL_MS_MAX, RUN_INTERVAL_MS_MIN,
-  RUN_STATUSES, SUMMARY_MAX_BYTES, SUMMARY_MAX_DEPTH, TARGET_DURATION_S_MAX, TARGET_LABEL_MAX_CHARS,
-  TARGET_URL_MAX_CHARS, TARGET_VUS_MAX, httpUrlProblem, normaliseHttpUrl, textProblem,
+  AGENT_NAME_MAX_CHARS, AGENT_NAME_PATTERN, DESIRED_AGENT_COUNT_MAX, HEARTBEAT_INTERVAL_MS_MAX,
+  HEARTBEAT_INTERVAL_MS_MIN, RUN_INTERVAL_MS_MAX, RUN_INTERVAL_MS_MIN, RUN_STATUSES, SUMMARY_MAX_BYTES,
+  SUMMARY_MAX_DEPTH, TARGET_DURATION_S_MAX, TARGET_LABEL_MAX_CHARS, TARGET_URL_MAX_CHARS, TARGET_VUS_MAX,
+  httpUrlProblem, normaliseHttpUrl, textProblem,
 } from './plain-checks.js'
 import { DEFAULT_EXPECTED_STATUSES } from './expected-statuses.js'
 import { BaselineComparison, ExpectedStatuses, OpenChange, RunVerdict, Thresholds } from './judging.js'
@@ -147,6 +148,8 @@ export const AgentName = z.string()
 
 export const AgentRegister = z.strictObject({
   name: AgentName,
+  heartbeatIntervalMs: z.int().min(HEARTBEAT_INTERVAL_MS_MIN).max(HEARTBEAT_INTERVAL_MS_MAX).optional()
+    .describe('How often this agent sends heartbeats; after 3 missed ones its running runs end as `error` ("agent lost")'),
   version: StoredText(64).default('unknown'),
 })
 export type AgentRegister = z.input<typeof AgentRegister>

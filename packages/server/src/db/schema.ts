@@ -26,6 +26,12 @@ export interface AgentRow {
   version: string
   registered_at: number
   last_seen_at: number
+  /** The heartbeat period the agent declared at registration; null for agents that did not (the default applies). */
+  heartbeat_interval_ms: number | null
+  /** Results this agent process gave up delivering, as its last heartbeat reported. */
+  dead_letters: Generated<number>
+  /** Why the agent cannot take work right now (e.g. its TMP_DIR is full); null when healthy. */
+  degraded_reason: string | null
 }
 
 export interface RunRow {

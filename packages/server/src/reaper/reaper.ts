@@ -7,7 +7,12 @@ import type { Metrics } from '../metrics.js'
 export interface ReaperOptions {
   /** Period between passes. */
   intervalMs?: number
-  /** A running run is stale after max(runStaleMinMs, its duration + runGraceMs). */
+  /** The heartbeat period assumed for agents that did not declare one at registration (the agents' default). */
+  heartbeatIntervalMs?: number
+  /** An agent that missed this many heartbeats is lost: its running runs end as `error`, it is marked offline. */
+  missedHeartbeats?: number
+  /** Backstop for runs whose agent keeps heartbeating (or is gone from the table): a running run is stale after
+   * max(runStaleMinMs, its duration + runGraceMs). */
   runStaleMinMs?: number
   runGraceMs?: number
   /** An agent not seen for this long is marked offline… */
@@ -20,13 +25,19 @@ export interface ReaperPassResult {
   /** False when another replica held the reaper lock, so this pass did nothing. */
   acted: boolean
   runsErrored: number
+  /** Of runsErrored, those whose agent missed its heartbeats. */
+  runsOfLostAgents: number
   currentRunsCleared: number
   agentsMarkedOffline: number
   agentsDeleted: number
 }
 
 const DEFAULTS: Required<ReaperOptions> = {
-  intervalMs: 30_000,
+  // Short enough that a lost agent's run ends within ~10 s of its third missed heartbeat; a pass is a few index scans.
+  intervalMs: 10_000,
+  // The agent's HEARTBEAT_INTERVAL_MS default: 3 missed heartbeats = 90 s.
+  heartbeatIntervalMs: 30_000,
+  missedHeartbeats: 3,
   runStaleMinMs: 5 * 60_000,
   runGraceMs: 2 * 60_000,
   agentOfflineAfterMs: 5 * 60_000,
@@ -36,6 +47,7 @@ const DEFAULTS: Required<ReaperOptions> = {
 // pg_try_advisory_xact_lock key: any fixed number every replica agrees on ("lfre" in ASCII).
 export const REAPER_LOCK_KEY = 0x6c667265
 export const STALE_RUN_MESSAGE = 'the agent stopped reporting: no result arrived before the run deadline'
+export const AGENT_LOST_MESSAGE = 'agent lost: it missed 3 heartbeats while the run was in progress'
 
 /** The periodic reconcile pass over agents and runs; on PostgreSQL one replica acts at a time. */
 export class Reaper {
@@ -81,7 +93,10 @@ export class Reaper {
       return await this.#pass(trx, now)
     })
     if (result === undefined) {
-      return { acted: false, runsErrored: 0, currentRunsCleared: 0, agentsMarkedOffline: 0, agentsDeleted: 0 }
+      return {
+        acted: false, runsErrored: 0, runsOfLostAgents: 0, currentRunsCleared: 0,
+        agentsMarkedOffline: 0, agentsDeleted: 0,
+      }
     }
     this.#metrics.reaperRunsErrored.inc(result.runsErrored)
     this.#metrics.reaperAgentsMarkedOffline.inc(result.agentsMarkedOffline)
@@ -92,6 +107,19 @@ export class Reaper {
 
   async #pass (trx: Kysely<Database>, now: number): Promise<ReaperPassResult> {
     const o = this.#options
+    // Agents whose last sign of life is older than `missedHeartbeats` of their own heartbeat periods.
+    const lost = sql<boolean>`last_seen_at < ${now} - ${o.missedHeartbeats} * coalesce(heartbeat_interval_ms, ${
+      o.heartbeatIntervalMs})`
+    const lostRuns = await trx.updateTable('runs')
+      .set({ status: 'error', error_message: AGENT_LOST_MESSAGE, finished_at: now, reaped_at: now })
+      .where('status', '=', 'running')
+      .where('agent_name', 'in', (eb) => eb.selectFrom('agents').select('agents.name').where(lost))
+      .executeTakeFirst()
+    const lostAgents = await trx.updateTable('agents')
+      .set({ status: 'offline', current_run_id: null })
+      .where('status', '!=', 'offline')
+      .where(lost)
+      .executeTakeFirst()
     const errored = await trx.updateTable('runs')
       .set({ status: 'error', error_message: STALE_RUN_MESSAGE, finished_at: now, reaped_at: now })
       .where('status', '=', 'running')
@@ -119,9 +147,10 @@ export class Reaper {
     }
     return {
       acted: true,
-      runsErrored: Number(errored.numUpdatedRows),
+      runsErrored: Number(lostRuns.numUpdatedRows) + Number(errored.numUpdatedRows),
+      runsOfLostAgents: Number(lostRuns.numUpdatedRows),
       currentRunsCleared: Number(cleared.numUpdatedRows),
-      agentsMarkedOffline: Number(offline.numUpdatedRows),
+      agentsMarkedOffline: Number(lostAgents.numUpdatedRows) + Number(offline.numUpdatedRows),
       agentsDeleted: deleted.length,
     }
   }

@@ -2,6 +2,7 @@ import type { Kysely, Migration, MigrationProvider } from 'kysely'
 import { initialMigration } from './0001-initial.js'
 import { targetCountersMigration } from './0002-target-counters.js'
 import { verdictsBaselinesMigration } from './0003-verdicts-baselines.js'
+import { agentHealthMigration } from './0004-agent-health.js'
 
 export type DialectName = 'sqlite' | 'postgres'
 
@@ -13,6 +14,7 @@ export function migrationProvider (dialect: DialectName): MigrationProvider {
         '0001-initial': { up: (db: Kysely<unknown>) => initialMigration(db, dialect) },
         '0002-target-counters': { up: (db: Kysely<unknown>) => targetCountersMigration(db) },
         '0003-verdicts-baselines': { up: (db: Kysely<unknown>) => verdictsBaselinesMigration(db) },
+        '0004-agent-health': { up: (db: Kysely<unknown>) => agentHealthMigration(db) },
       })
     },
   }

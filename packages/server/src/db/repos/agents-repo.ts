@@ -32,12 +32,19 @@ export class AgentsRepo {
   }
 
   /** Upsert by name: a restarted agent updates its row and starts with no current run. */
-  async register (options: { name: string, version: string, now: number }): Promise<Agent> {
+  async register (options: {
+    name: string, version: string, heartbeatIntervalMs?: number | undefined, now: number
+  }): Promise<Agent> {
     const { name, version, now } = options
+    const heartbeat = options.heartbeatIntervalMs ?? null
     const row = await this.#db.insertInto('agents')
-      .values({ name, version, status: 'online', current_run_id: null, registered_at: now, last_seen_at: now })
+      .values({
+        name, version, status: 'online', current_run_id: null, registered_at: now, last_seen_at: now,
+        heartbeat_interval_ms: heartbeat,
+      })
       .onConflict((oc) => oc.column('name').doUpdateSet({
         version, status: 'online', current_run_id: null, registered_at: now, last_seen_at: now,
+        heartbeat_interval_ms: heartbeat,
       }))
       .returningAll()
       .executeTakeFirstOrThrow()
