@@ -21,6 +21,12 @@ const HOSTILE: Array<{ id: string, change: Record<string, unknown>, reason: RegE
   { id: 'crlf-url', change: { url: 'http://127.0.0.1:9/\r\nHost: evil' }, reason: /url/ },
   { id: 'url-not-text', change: { url: { href: 'http://x/' } }, reason: /url/ },
   { id: 'vus-as-text', change: { vus: '10' }, reason: /vus/ },
+  // Egress: the built-in denial of cloud metadata, and a name resolving into a range this agent's TARGET_DENY denies.
+  { id: 'metadata', change: { url: 'http://169.254.169.254/latest/meta-data/' }, reason: /egress policy: .*built-in rule/ },
+  {
+    id: 'localhost-into-denied-range', change: { url: 'http://localhost:1/' },
+    reason: /egress policy: localhost \(127\.0\.0\.1\):1 is denied by TARGET_DENY rule "127\.0\.0\.0\/8:1"/,
+  },
 ]
 
 interface Finish { runId: string, status: string, errorMessage: string | null }
@@ -87,7 +93,7 @@ describe('an agent served by a hostile control plane', () => {
   it('refuses every bad target with a reported error naming the reason, and runs the honest one', async () => {
     agent = new AgentProcess('hostile-agent', {
       DASHBOARD_URL: `http://127.0.0.1:${(controlPlane.address() as AddressInfo).port}`, DASHBOARD_SECRET: 'enrolment-token',
-      TMP_DIR: dataDir, POLL_INTERVAL_MS: '200', HEARTBEAT_INTERVAL_MS: '500', MAX_CONCURRENT_RUNS: '4',
+      TMP_DIR: dataDir, TARGET_DENY: '127.0.0.0/8:1', POLL_INTERVAL_MS: '200', HEARTBEAT_INTERVAL_MS: '500', MAX_CONCURRENT_RUNS: '4',
     })
     await waitFor('every target to be reported', () => (finishes.size >= HOSTILE.length + 1 ? true : undefined), 60_000)
     for (const { id, reason } of HOSTILE) {

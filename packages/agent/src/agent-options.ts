@@ -4,6 +4,7 @@ import {
 } from '@loadfleet/api/client'
 import { parseDurationMs } from '@loadfleet/core/base'
 import type { Logger } from './logger.js'
+import { createEgressPolicy, type EgressPolicy } from '@loadfleet/core/egress'
 
 /** Everything an agent needs; `agentOptionsFromEnv` fills it from the environment variables of the guide. */
 export interface AgentOptions {
@@ -28,6 +29,8 @@ export interface AgentOptions {
   maxVus: number
   /** AGENT_MAX_DURATION: a target running longer is refused (reported as an `error` run). */
   maxDurationMs: number
+  /** TARGET_ALLOW / TARGET_DENY: checked before each run and on every connection, after DNS resolution. */
+  egress?: EgressPolicy
   version?: string
   /** LOADFLEET_PARENT_PID (set by the process scaler): stop once this process is no longer our parent. */
   parentPid?: number
@@ -73,6 +76,8 @@ export function agentOptionsFromEnv (env: Env): { options?: AgentOptions, errors
   if (maxDurationMs === undefined || maxDurationMs < 1000) {
     errors.push(`AGENT_MAX_DURATION=${JSON.stringify(rawMaxDuration)}: expected a duration of at least 1s such as "15m"`)
   }
+  const egress = createEgressPolicy({ allow: env.TARGET_ALLOW, deny: env.TARGET_DENY })
+  errors.push(...egress.errors)
   const options: AgentOptions = {
     dashboardUrl,
     dashboardSecret,
@@ -85,6 +90,7 @@ export function agentOptionsFromEnv (env: Env): { options?: AgentOptions, errors
     maxConcurrentRuns: int('MAX_CONCURRENT_RUNS', 1, 1),
     maxVus: int('AGENT_MAX_VUS', DEFAULT_MAX_VUS, 1),
     maxDurationMs: maxDurationMs ?? DEFAULT_MAX_DURATION_MS,
+    egress: egress.policy,
   }
   const parentPid = Number(env.LOADFLEET_PARENT_PID)
   if (Number.isInteger(parentPid) && parentPid > 0) options.parentPid = parentPid

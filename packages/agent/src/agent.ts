@@ -10,7 +10,8 @@ import { engineFor, executeRun } from './run-executor.js'
 import { dueTargets } from './schedule.js'
 import { Spool } from './spool.js'
 import { testSpecOf } from './test-spec-of.js'
-import { isSchedulable, targetRefusal } from './target-check.js'
+import { isSchedulable, targetEgressRefusal, targetRefusal } from './target-check.js'
+import { egressRefusal } from '@loadfleet/core/egress'
 
 /** How the agent ended: 0 after a clean stop, 1 when the control plane rejected its token. */
 export interface AgentExit {
@@ -228,7 +229,9 @@ class AgentProcess {
     this.#deliverer.kick()
     void this.#heartbeat()
     this.#log.log('info', 'run_started', { runId, targetId: target.id, url: target.url, vus: target.vus })
-    const refusal = targetRefusal(target, this.#o)
+    const egress = this.#o.egress
+    const refusal = targetRefusal(target, this.#o) ??
+      (egress === undefined ? undefined : await targetEgressRefusal(egress, target.url))
     if (refusal !== undefined) {
       // Reported as an `error` run, so the refusal shows on the dashboard where the target's runs are.
       this.#log.log('warn', 'target_refused', { runId, targetId: target.id, reason: refusal })
@@ -242,6 +245,7 @@ class AgentProcess {
     })
     const { finish } = await executeRun({
       spec, signal: run.controller.signal, k6Binary: this.#o.k6Binary, tmpDir: this.#o.tmpDir, runId,
+      egress: egress === undefined ? undefined : (destination) => egressRefusal(egress, destination),
     })
     await this.#complete(runId, run, run.controller.signal.aborted ? shutdownFinish(finish) : finish)
   }

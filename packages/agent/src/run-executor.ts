@@ -13,6 +13,8 @@ export interface ExecuteOptions {
   tmpDir: string
   /** Names k6's script and summary files (`summary-<runId>.json`), as in the operations guide. */
   runId: string
+  /** The egress check the built-in engine applies to every connection. */
+  egress?: Engine.EgressCheck | undefined
 }
 
 // Loaded on first run, not at start: an idle agent stays small.
@@ -36,7 +38,7 @@ export async function executeRun (options: ExecuteOptions): Promise<{ finish: Ru
     const { spec, signal, k6Binary, tmpDir, runId } = options
     const result = k6Binary !== undefined && engineFor(k6Binary) === 'k6'
       ? await runWithK6(spec, { k6Binary, tmpDir, signal, runId })
-      : await runTest(spec, { signal })
+      : await runTest(spec, { signal, egress: options.egress })
     return { finish: finishOf(result), result }
   } catch (err) {
     return { finish: { status: 'error', finishedAt: new Date().toISOString(), errorMessage: clip(errorText(err)) } }

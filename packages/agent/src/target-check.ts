@@ -1,4 +1,6 @@
+import { lookup } from 'node:dns/promises'
 import { targetIssues, type AgentTarget } from '@loadfleet/api/client'
+import { egressRefusal, portOf, type EgressPolicy } from '@loadfleet/core/egress'
 
 /** What this agent will run at most, whatever the control plane sends (AGENT_MAX_VUS, AGENT_MAX_DURATION). */
 export interface AgentLimits {
@@ -30,4 +32,27 @@ export function isSchedulable (target: unknown): target is AgentTarget {
   const issues = targetIssues(target).map((i) => i.path)
   return !issues.includes('') && !issues.includes('id') && !issues.includes('runIntervalMs') &&
     !issues.includes('enabled') && !issues.includes('lastStartedAt')
+}
+
+/**
+ * Why the egress policy refuses a target's URL, resolving its host name first (a name must not resolve into a
+ * denied range), or undefined. The engine checks every connection again, redirects included.
+ */
+export async function targetEgressRefusal (policy: EgressPolicy, targetUrl: string): Promise<string | undefined> {
+  const url = new URL(targetUrl)
+  const host = url.hostname.replace(/^\[|\]$/g, '')
+  const port = portOf(url)
+  const before = egressRefusal(policy, { host, port })
+  if (before !== undefined) return `egress policy: ${before}`
+  let addresses: Array<{ address: string }>
+  try {
+    addresses = await lookup(host, { all: true })
+  } catch {
+    return undefined // an unresolvable name fails as a DNS error in the run itself
+  }
+  for (const { address } of addresses) {
+    const refusal = egressRefusal(policy, { host, port, address })
+    if (refusal !== undefined) return `egress policy: ${refusal}`
+  }
+  return undefined
 }

@@ -1,6 +1,6 @@
 import { formatMetricSelector, parseMetricSelector } from '@loadfleet/core'
 import type { MetricSummary, RunResult, TestSpec, ThresholdVerdict } from '@loadfleet/core'
-import { createHttpClient } from './http/index.js'
+import { createHttpClient, type EgressCheck } from './http/index.js'
 import { compileThresholds, evaluateThresholds, statsReferenced } from './thresholds/index.js'
 import type { CompiledThreshold, MetricSource } from './thresholds/index.js'
 import { MetricsRegistry, initHistograms } from './metrics/index.js'
@@ -17,6 +17,8 @@ export interface RunTestOptions {
   /** Called every `progressIntervalMs` while the test runs. */
   onProgress?: (progress: RunProgress) => void
   progressIntervalMs?: number
+  /** Refuses connections the egress policy denies, checked once per connection after DNS resolution. */
+  egress?: EgressCheck | undefined
 }
 
 /** k6 evaluates thresholds for abortOnFail once a second. */
@@ -53,7 +55,7 @@ export async function runTest (spec: TestSpec, options: RunTestOptions = {}): Pr
 
 async function execute (spec: TestSpec, metrics: MetricsRegistry, startedAt: number, options: RunTestOptions):
 Promise<RunResult> {
-  const shared = new Map(spec.scenarios.map((s) => [s.name, sharedFor(spec, metrics, s.name)]))
+  const shared = new Map(spec.scenarios.map((s) => [s.name, sharedFor(spec, metrics, s.name, options.egress)]))
   const compiled = compileThresholds(spec.thresholds)
   const ctx = new RunContext(metrics)
   // As k6, every VU a scenario plans is initialised before the start, so vus_max is the full count from the start.
@@ -95,8 +97,9 @@ Promise<RunResult> {
   return result
 }
 
-function sharedFor (spec: TestSpec, metrics: MetricsRegistry, scenario: string): VuShared {
-  const clientOptions = { insecureSkipTLSVerify: spec.insecureSkipTLSVerify, userAgent: spec.userAgent }
+function sharedFor (spec: TestSpec, metrics: MetricsRegistry, scenario: string, egress: EgressCheck | undefined):
+VuShared {
+  const clientOptions = { insecureSkipTLSVerify: spec.insecureSkipTLSVerify, userAgent: spec.userAgent, egress }
   return {
     metrics,
     steps: prepareSteps(spec.requests, { scenario, maxRedirects: spec.maxRedirects, metrics }),

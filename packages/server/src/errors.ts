@@ -21,6 +21,9 @@ export const DatabaseUnavailable = defineError('LF_DATABASE_UNAVAILABLE', 503,
   (_d: Record<string, never>) => 'The database cannot be reached right now; retry in a few seconds')
 export const Unauthorized = defineError('LF_UNAUTHORIZED', 401,
   (_d: Record<string, never>) => 'Missing or invalid credentials')
+/** A target URL the egress policy (TARGET_ALLOW / TARGET_DENY) does not let agents reach. */
+export const TargetDenied = defineError('LF_TARGET_DENIED', 400,
+  (d: { issues: FieldIssue[] }) => `Target not allowed: ${d.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`)
 export const AuthRateLimited = defineError('LF_AUTH_RATE_LIMITED', 429,
   (d: { retryAfterS: number }) => `Too many failed sign-ins; try again in ${d.retryAfterS} s`)
 export const RouteNotFound = defineError('LF_ROUTE_NOT_FOUND', 404,

@@ -60,6 +60,7 @@ export async function startServer (options: ServerOptions = {}): Promise<Running
           onFailure: (reason) => { metrics.authFailures.inc({ reason }) },
         }),
         dashboardRequireAuth: settings.dashboardRequireAuth, fleet: () => fleet, fleetScaler: settings.fleetScaler,
+        egress: settings.egress,
       },
       logLevel: settings.logLevel,
       webDist: findWebDist(settings.env.WEB_DIST_DIR),

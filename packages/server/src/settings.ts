@@ -5,6 +5,7 @@ import type { FleetScalerKind } from './fleet/index.js'
 import type { ReaperOptions } from './reaper/reaper.js'
 import type { DatabaseLocation } from './db/database.js'
 import { SettingsInvalid } from './errors.js'
+import { createEgressPolicy, type EgressPolicy } from '@loadfleet/core/egress'
 
 /** Options of `startServer`; each overrides the environment setting of the same meaning. */
 export interface ServerOptions {
@@ -36,6 +37,8 @@ export interface Settings {
   fleetScaler: FleetScalerKind
   reaper: ReaperOptions
   logLevel: string
+  /** TARGET_ALLOW / TARGET_DENY, plus the built-in denials (link-local, cloud metadata). */
+  egress: EgressPolicy
 }
 
 const SCALERS: readonly FleetScalerKind[] = ['process', 'compose', 'kubernetes', 'none']
@@ -107,6 +110,12 @@ export function resolveSettings (options: ServerOptions = {}): Settings {
   const dashboardSecret = options.dashboardSecret ?? nonEmpty(env.DASHBOARD_SECRET)
   checkSecrets(adminBasicAuth, dashboardSecret)
   const host = options.host ?? nonEmpty(env.HOST) ?? '127.0.0.1'
+  const egress = createEgressPolicy({ allow: env.TARGET_ALLOW, deny: env.TARGET_DENY })
+  const egressError = egress.errors[0]
+  if (egressError !== undefined) {
+    const colon = egressError.indexOf(':')
+    throw new SettingsInvalid({ setting: egressError.slice(0, colon), problem: egressError.slice(colon + 2) })
+  }
   return {
     env,
     port: options.port ?? parsePort(nonEmpty(env.PORT) ?? '3000'),
@@ -119,5 +128,6 @@ export function resolveSettings (options: ServerOptions = {}): Settings {
     fleetScaler: scaler as FleetScalerKind,
     reaper: options.reaper ?? {},
     logLevel,
+    egress: egress.policy,
   }
 }

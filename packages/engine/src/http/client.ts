@@ -1,4 +1,4 @@
-import { Connection, type ExchangeOutcome } from './connection.js'
+import { Connection, egressPreCheck, type ExchangeOutcome } from './connection.js'
 import type { HttpClient, HttpClientOptions, HttpRequestSpec, HttpResponse, HttpSample } from './types.js'
 import { wireRequestOf, type WireRequest, type WireRequestInput } from './wire-request.js'
 
@@ -112,15 +112,22 @@ class LeanHttpClient implements HttpClient {
       return Promise.resolve({ errorMessage, retryable: false, location: null })
     }
     const conn = this.#take(wire.origin, wire.url)
+    if (typeof conn === 'string') {
+      sample.errorKind = 'other'
+      return Promise.resolve({ errorMessage: conn, retryable: false, location: null })
+    }
     return conn.exchange(wire, sample, Math.ceil(remainingMs), startMs * 1000)
   }
 
-  #take (key: string, url: URL): Connection {
+  /** The origin's idle kept connection, or a new one; a refusal message when the egress policy denies the origin. */
+  #take (key: string, url: URL): Connection | string {
     const kept = this.#kept.get(key)
     if (kept !== undefined && kept.alive && !kept.busy) return kept
-    const { insecureSkipTLSVerify } = this.#options
+    const { insecureSkipTLSVerify, egress } = this.#options
+    const refusal = egressPreCheck(egress, url)
+    if (refusal !== null) return refusal
     const oneShot = kept !== undefined && kept.alive
-    const conn = new Connection({ key, url, insecureSkipTLSVerify, oneShot, onGone: this.#onGone })
+    const conn = new Connection({ key, url, insecureSkipTLSVerify, oneShot, onGone: this.#onGone, egress })
     if (oneShot) this.#extra.add(conn)
     else this.#kept.set(key, conn)
     return conn

@@ -1,9 +1,10 @@
+import dns from 'node:dns'
 import net from 'node:net'
 import tls from 'node:tls'
 import type { ErrorKind } from '@loadfleet/core'
 import { errorKindOf } from './error-kind.js'
 import { ResponseParser } from './response-parser.js'
-import type { HttpSample } from './types.js'
+import type { EgressCheck, HttpSample } from './types.js'
 import type { WireRequest } from './wire-request.js'
 
 /**
@@ -26,6 +27,47 @@ export interface ConnectionOptions {
   oneShot: boolean
   /** Told when the socket is gone, so the owner stops offering it for reuse. */
   onGone: (conn: Connection) => void
+  /** Checked for every address the host name resolves to, before connecting (see `egressPreCheck`). */
+  egress?: EgressCheck | undefined
+}
+
+/** The error a connection fails with when the egress policy refuses the address its host resolved to. */
+export const EGRESS_DENIED = 'LF_EGRESS_DENIED'
+
+/**
+ * The egress check of a new connection before DNS: host names by name rules, literal addresses by address rules.
+ * Returns the refusal message, or null to go ahead. A resolved name is checked again in `egressLookup`.
+ */
+export function egressPreCheck (egress: EgressCheck | undefined, url: URL): string | null {
+  if (egress === undefined) return null
+  const refusal = egress({ host: hostOf(url), port: portOf(url) })
+  return refusal === undefined ? null : `egress policy: ${refusal}`
+}
+
+/** dns.lookup that refuses an address the policy denies: a name cannot resolve its way into a denied range. */
+function egressLookup (egress: EgressCheck, host: string, port: number): net.LookupFunction {
+  return (hostname, options, callback) => {
+    dns.lookup(hostname, options, (err, address, family) => {
+      if (err !== null) return callback(err, address, family)
+      for (const one of typeof address === 'string' ? [address] : address.map((a) => a.address)) {
+        const refusal = egress({ host, port, address: one })
+        if (refusal !== undefined) {
+          const denied: NodeJS.ErrnoException = new Error(`egress policy: ${refusal}`)
+          denied.code = EGRESS_DENIED
+          return callback(denied, address, family)
+        }
+      }
+      callback(null, address, family)
+    })
+  }
+}
+
+function hostOf (url: URL): string {
+  return url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
+}
+
+function portOf (url: URL): number {
+  return Number(url.port) || (url.protocol === 'https:' ? 443 : 80)
 }
 
 /** Outcome of one exchange beyond what goes into the sample. */
@@ -83,13 +125,18 @@ export class Connection {
     this.key = options.key
     this.#oneShot = options.oneShot
     this.#hopStartUs = nowUs()
-    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname
+    const host = hostOf(url)
     const secure = url.protocol === 'https:'
-    const port = Number(url.port) || (secure ? 443 : 80)
+    const port = portOf(url)
+    // Literal addresses were checked by egressPreCheck; names are checked once per resolution, not per request.
+    const lookup = options.egress === undefined || net.isIP(host) !== 0
+      ? {}
+      : { lookup: egressLookup(options.egress, host, port) }
     if (secure) {
       this.#socket = tls.connect({
         host,
         port,
+        ...lookup,
         rejectUnauthorized: !options.insecureSkipTLSVerify,
         ALPNProtocols: ['http/1.1'],
         // SNI carries host names only (RFC 6066).
@@ -101,6 +148,7 @@ export class Connection {
       this.#socket = net.connect({
         host,
         port,
+        ...lookup,
         onread: { buffer: READ_BUFFER, callback: (n: number, buf: Uint8Array) => this.#onBytes(buf as Buffer, 0, n) },
       })
     }

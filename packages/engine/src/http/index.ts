@@ -1,2 +1,2 @@
-export type { HttpRequestSpec, HttpSample, HttpResponse, HttpClientOptions, HttpClient } from './types.js'
+export type { HttpRequestSpec, HttpSample, HttpResponse, HttpClientOptions, HttpClient, EgressCheck } from './types.js'
 export { createHttpClient } from './client.js'

@@ -54,9 +54,17 @@ export interface HttpResponse {
   sample: HttpSample
 }
 
+/**
+ * An egress policy check: why a connection to `host:port` (resolved to `address`, once known) is refused, or
+ * undefined. Called when a connection is opened (once before DNS, once per resolved address), never per request.
+ */
+export type EgressCheck = (destination: { host: string, port: number, address?: string }) => string | undefined
+
 /** Options of one client (one per virtual user). */
 export interface HttpClientOptions {
   insecureSkipTLSVerify: boolean
+  /** Refuses connections the egress policy denies (the agent's TARGET_ALLOW / TARGET_DENY). */
+  egress?: EgressCheck | undefined
   /** Default user-agent header value, e.g. 'loadfleet/0.1.0'. */
   userAgent: string
   /** Called once per hop (redirects included), synchronously, before the request promise resolves. Hot path. */

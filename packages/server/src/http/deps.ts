@@ -1,9 +1,10 @@
-import { AGENT_TIME_FUTURE_MS, AGENT_TIME_PAST_MS, type FleetStatus } from '@loadfleet/api'
+import { AGENT_TIME_FUTURE_MS, AGENT_TIME_PAST_MS, maskUrlsIn, type FleetStatus } from '@loadfleet/api'
 import type { Store } from '../db/store.js'
 import type { Auth } from './auth.js'
 import type { Metrics } from '../metrics.js'
 import type { FleetController } from '../fleet/index.js'
-import { RequestInvalid } from '../errors.js'
+import { RequestInvalid, TargetDenied } from '../errors.js'
+import { createEgressPolicy, egressRefusal, portOf, type EgressPolicy } from '@loadfleet/core/egress'
 
 /** What the route plugins need from the running control plane. */
 export interface RouteDeps {
@@ -14,6 +15,18 @@ export interface RouteDeps {
   /** The fleet controller once the server listens; undefined before (e.g. in app.inject tests without one). */
   fleet (): FleetController | undefined
   fleetScaler: FleetStatus['scaler']
+  /** Where targets may point (TARGET_ALLOW / TARGET_DENY); the built-in denials when unset. */
+  egress?: EgressPolicy
+}
+
+const DEFAULT_EGRESS = createEgressPolicy({}).policy
+
+/** Throws TargetDenied (400, naming the rule) when the egress policy does not let agents reach `url`. */
+export function checkTargetEgress (deps: RouteDeps, url: string | undefined, path: string): void {
+  if (url === undefined) return
+  const parsed = new URL(url)
+  const refusal = egressRefusal(deps.egress ?? DEFAULT_EGRESS, { host: parsed.hostname, port: portOf(parsed) })
+  if (refusal !== undefined) throw new TargetDenied({ issues: [{ path, message: maskUrlsIn(refusal) }] })
 }
 
 /** Parses an ISO-8601 time from a request, or throws a 400 naming the field. */

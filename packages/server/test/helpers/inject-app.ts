@@ -4,6 +4,7 @@ import { openDatabase } from '../../src/db/database.js'
 import { Store } from '../../src/db/store.js'
 import { Auth, type AuthLimits } from '../../src/http/auth.js'
 import { createMetrics } from '../../src/metrics.js'
+import type { EgressPolicy } from '@loadfleet/core/egress'
 import { createTestDatabase, type TestDatabase } from './databases.js'
 
 export const ADMIN = 'admin:correct-horse-battery'
@@ -24,6 +25,7 @@ export async function createInjectApp (options: {
   kind?: 'sqlite' | 'postgres', dashboardRequireAuth?: boolean, webDist?: string
   authLimits?: Partial<AuthLimits>
   logStream?: NodeJS.WritableStream
+  egress?: EgressPolicy
 } = {}): Promise<InjectApp> {
   const db: TestDatabase = await createTestDatabase(options.kind ?? 'sqlite')
   const location = db.databaseUrl === undefined
@@ -43,6 +45,7 @@ export async function createInjectApp (options: {
         onFailure: (reason) => { metrics.authFailures.inc({ reason }) },
       }),
       dashboardRequireAuth: options.dashboardRequireAuth ?? false, fleet: () => undefined, fleetScaler: 'none',
+      ...(options.egress === undefined ? {} : { egress: options.egress }),
     },
     logLevel: options.logStream === undefined ? 'silent' : 'debug',
     webDist: options.webDist,

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { AuditEntry, Config, ConfigUpdate, FleetStatus, Pagination, Target, TargetCreate, TargetPatch } from '@loadfleet/api'
 import type { RouteDeps } from '../deps.js'
-import { fleetStatusOf } from '../deps.js'
+import { checkTargetEgress, fleetStatusOf } from '../deps.js'
 import { TargetNotFound } from '../../errors.js'
 import { maskDeep, maskTarget } from '../masking.js'
 
@@ -33,7 +33,10 @@ export function adminRoutes (deps: RouteDeps) {
 
     app.post('/api/admin/k6/targets', {
       schema: { tags, security, body: TargetCreate, response: { 201: Target } },
-    }, async (req, reply) => reply.code(201).send(maskTarget(await deps.store.createTarget(req.body, actor(req)))))
+    }, async (req, reply) => {
+      checkTargetEgress(deps, req.body.url, 'body.url')
+      return reply.code(201).send(maskTarget(await deps.store.createTarget(req.body, actor(req))))
+    })
 
     app.get('/api/admin/k6/targets/:id', {
       schema: { tags, security, params: IdParams, response: { 200: Target } },
@@ -45,7 +48,10 @@ export function adminRoutes (deps: RouteDeps) {
 
     app.patch('/api/admin/k6/targets/:id', {
       schema: { tags, security, params: IdParams, body: TargetPatch, response: { 200: Target } },
-    }, async (req) => maskTarget(await deps.store.updateTarget(req.params.id, req.body, actor(req))))
+    }, async (req) => {
+      checkTargetEgress(deps, req.body.url, 'body.url')
+      return maskTarget(await deps.store.updateTarget(req.params.id, req.body, actor(req)))
+    })
 
     app.delete('/api/admin/k6/targets/:id', {
       schema: { tags, security, params: IdParams, response: { 204: z.null().describe('Deleted; its runs are kept') } },
