@@ -31,8 +31,9 @@ type SiteLabels = { site_id: string, site: string }
 const SITE_LABELS = ['site_id', 'site'] as const
 
 function labelsOf (site: SiteSnapshot): SiteLabels {
-  // The site's id and label only: never its URL, whose query string may carry anything.
-  return { site_id: site.id, site: site.label }
+  // The site's id and label only: never its URL, whose query string may carry anything. An empty label would be
+  // no label at all to Prometheus (and a blank legend), so such a site is named by its id.
+  return { site_id: site.id, site: site.label === '' ? site.id : site.label }
 }
 
 /** Registers the per-site series; each is filled on scrape from one shared read of the store. */

@@ -115,7 +115,8 @@ describe.each(['sqlite', 'postgres'] as const)('per-site series in /api/metrics 
   })
 
   it('counts a repeated result once, and a run without figures leaves the latency absent', async () => {
-    const site = await api.createTarget({ url: 'https://again.example.com/', label: 'Again' })
+    // No label: the site is named by its id, never by its URL.
+    const site = await api.createTarget({ url: 'https://again.example.com/' })
     const id = randomUUID()
     await api.startRun('m1', { id, targetId: site.id })
     const body = {
@@ -124,7 +125,7 @@ describe.each(['sqlite', 'postgres'] as const)('per-site series in /api/metrics 
     await api.finishRun('m1', id, body)
     await api.finishRun('m1', id, body)
     const { samples } = await scrape()
-    const s = { site_id: site.id }
+    const s = { site_id: site.id, site: site.id }
     expect(sampleValue(samples, 'loadfleet_site_request_errors_total', { ...s, kind: 'refused' })).toBe(100)
     expect(sampleValue(samples, 'loadfleet_site_runs_total', { ...s, status: 'failed' })).toBe(1)
     expect(sampleValue(samples, 'loadfleet_site_last_run_status', { ...s, status: 'failed' })).toBe(1)
