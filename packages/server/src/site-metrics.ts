@@ -7,6 +7,10 @@ export interface SitesData {
   sites: SiteSnapshot[]
   /** Running totals per target id: `status_2xx`, `error_timeout`, `runs_failed`, … */
   counters: Map<string, Map<string, number>>
+  /** Every metric the detector judges, and per target id the ones with an open (not accepted) change. */
+  regressions?: { metrics: readonly string[], open: Map<string, Set<string>> }
+  /** Open alerts (pending or firing) of the control plane's own alert rules. */
+  alerts?: Array<{ targetId: string, alertname: string, severity: string, state: 'pending' | 'firing' }>
 }
 
 // One scrape reads every per-site metric; they share one read of the store. Kept this long so that several
@@ -31,23 +35,24 @@ type SiteLabels = { site_id: string, site: string }
 const SITE_LABELS = ['site_id', 'site'] as const
 
 function labelsOf (site: SiteSnapshot): SiteLabels {
-  // The site's id and label only: never its URL, whose query string may carry anything. An empty label would be
-  // no label at all to Prometheus (and a blank legend), so such a site is named by its id.
-  return { site_id: site.id, site: site.label === '' ? site.id : site.label }
+  // The site's id and name only: never its URL, whose query string may carry anything. The name is the one the
+  // control plane's own alerts carry, so the two can be joined on (site_id, site).
+  return { site_id: site.id, site: site.name }
 }
 
 /** Registers the per-site series; each is filled on scrape from one shared read of the store. */
 export function registerSiteMetrics (registry: Registry, load: () => Promise<SitesData>): void {
   const read = cached(load)
   const gauge = <L extends string>(name: string, help: string, extra: readonly L[],
-    fill: (g: Gauge<L | keyof SiteLabels>, site: SiteSnapshot, labels: SiteLabels) => void) => new Gauge({
-    name, help, labelNames: [...SITE_LABELS, ...extra], registers: [registry],
-    async collect () {
-      const { sites } = await read()
-      this.reset()
-      for (const site of sites) fill(this, site, labelsOf(site))
-    },
-  })
+    fill: (g: Gauge<L | keyof SiteLabels>, site: SiteSnapshot, labels: SiteLabels, data: SitesData) => void) =>
+    new Gauge({
+      name, help, labelNames: [...SITE_LABELS, ...extra], registers: [registry],
+      async collect () {
+        const data = await read()
+        this.reset()
+        for (const site of data.sites) fill(this, site, labelsOf(site), data)
+      },
+    })
   const counter = <L extends string>(name: string, help: string, label: L, values: readonly string[],
     prefix: string) => new Counter({
     name, help, labelNames: [...SITE_LABELS, label], registers: [registry],
@@ -110,6 +115,21 @@ export function registerSiteMetrics (registry: Registry, load: () => Promise<Sit
     (g, site, labels) => {
       for (const status of RESULT_STATUSES) {
         g.set({ ...labels, status }, site.recentStatuses.filter((s) => s === status).length)
+      }
+    })
+  gauge('loadfleet_site_regression',
+    'Whether the detector holds an open regression on the metric (1) or not (0); an accepted change is 0.', ['metric'],
+    (g, site, labels, { regressions }) => {
+      if (regressions === undefined) return
+      const open = regressions.open.get(site.id)
+      for (const metric of regressions.metrics) g.set({ ...labels, metric }, open?.has(metric) === true ? 1 : 0)
+    })
+  gauge('loadfleet_site_alerts',
+    'Open alerts of the control plane\'s own rules on the site, by rule name, severity and state (pending or firing).',
+    ['alertname', 'severity', 'alertstate'], (g, site, labels, { alerts }) => {
+      for (const alert of alerts ?? []) {
+        if (alert.targetId !== site.id) continue
+        g.inc({ ...labels, alertname: alert.alertname, severity: alert.severity, alertstate: alert.state })
       }
     })
   counter('loadfleet_site_responses_total', 'HTTP responses received from the site, by status class.',

@@ -1,8 +1,11 @@
 import { execFileSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CHANGE_METRICS } from '@loadfleet/analysis'
 import { ApiClient, type RunMetrics } from '@loadfleet/api'
 import { startServer, type RunningServer } from '@loadfleet/server'
+import { openDatabase } from '../src/db/database.js'
+import { Store } from '../src/db/store.js'
 import { createTestDatabase, serverOptionsFor, type TestDatabase } from './helpers/databases.js'
 import { parseExposition, requirePromtool, sampleValue, type Sample } from './helpers/prom-text.js'
 
@@ -108,15 +111,15 @@ describe.each(['sqlite', 'postgres'] as const)('per-site series in /api/metrics 
     expect(text).not.toContain('s3cret')
     const siteLabelNames = new Set(samples.filter((x) => x.name.startsWith('loadfleet_site_'))
       .flatMap((x) => Object.keys(x.labels)))
-    expect([...siteLabelNames].sort()).toEqual(['kind', 'percentile', 'site', 'site_id', 'status', 'status_class'])
+    expect([...siteLabelNames].sort()).toEqual(['kind', 'metric', 'percentile', 'site', 'site_id', 'status', 'status_class'])
     if (requirePromtool('the lint of the per-site series')) {
       expect(execFileSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' }).trim()).toBe('')
     }
   })
 
   it('counts a repeated result once, and a run without figures leaves the latency absent', async () => {
-    // No label: the site is named by its id, never by its URL.
-    const site = await api.createTarget({ url: 'https://again.example.com/' })
+    // No label: the site is named by its URL's host, never by its path or query string.
+    const site = await api.createTarget({ url: 'https://again.example.com:8443/p?token=s3cret' })
     const id = randomUUID()
     await api.startRun('m1', { id, targetId: site.id })
     const body = {
@@ -124,13 +127,37 @@ describe.each(['sqlite', 'postgres'] as const)('per-site series in /api/metrics 
     }
     await api.finishRun('m1', id, body)
     await api.finishRun('m1', id, body)
-    const { samples } = await scrape()
-    const s = { site_id: site.id, site: site.id }
+    const { text, samples } = await scrape()
+    expect(text).not.toContain('s3cret')
+    const s = { site_id: site.id, site: 'again.example.com:8443' }
     expect(sampleValue(samples, 'loadfleet_site_request_errors_total', { ...s, kind: 'refused' })).toBe(100)
     expect(sampleValue(samples, 'loadfleet_site_runs_total', { ...s, status: 'failed' })).toBe(1)
     expect(sampleValue(samples, 'loadfleet_site_last_run_status', { ...s, status: 'failed' })).toBe(1)
     expect(sampleValue(samples, 'loadfleet_site_last_run_latency_seconds', { ...s, percentile: 'p95' })).toBeUndefined()
     expect(sampleValue(samples, 'loadfleet_site_last_run_error_ratio', s)).toBeUndefined()
+  })
+
+  it('shows each detector metric as 0 or 1: 1 only while a change on it is open', async () => {
+    const site = await api.createTarget({ url: 'https://changes.example.com/', label: 'Changes' })
+    const runId = await run(site.id, 'passed', { metrics: metrics(50) })
+    // Changes as the detector records them, written straight into the store this server reads.
+    const store = new Store(await openDatabase(db.databaseUrl === undefined
+      ? { kind: 'sqlite', file: `${db.dataDir}/loadfleet.db` }
+      : { kind: 'postgres', url: db.databaseUrl }))
+    const change = (metric: string, state: 'open' | 'resolved' | 'accepted') => ({
+      id: randomUUID(), target_id: site.id, metric, direction: 'increase' as const, state, started_run_id: runId,
+      started_at: Date.now(), detected_at: Date.now(), detected_run_id: runId,
+      resolved_at: state === 'resolved' ? Date.now() : null, accepted_at: state === 'accepted' ? Date.now() : null,
+      details_json: '{}',
+    })
+    await store.db.insertInto('changes')
+      .values([change('p95', 'open'), change('error_rate', 'accepted'), change('p99', 'resolved')]).execute()
+    await store.close()
+    const { samples } = await scrape()
+    const regression = samples.filter((x) => x.name === 'loadfleet_site_regression' && x.labels.site_id === site.id)
+    expect(Object.fromEntries(regression.map((x) => [x.labels.metric, x.value]))).toEqual({
+      ...Object.fromEntries(CHANGE_METRICS.map((m) => [m, 0])), p95: 1,
+    })
   })
 
   it('drops every series of a deleted site', async () => {

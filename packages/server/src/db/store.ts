@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { sql, type Kysely } from 'kysely'
 import { maskUrl, type AgentTarget, type BaselineComparison, type Config, type Run, type Target, type TargetWithStats } from '@loadfleet/api'
+import { CHANGE_METRICS } from '@loadfleet/analysis'
 import type { Database } from './schema.js'
 import type { DatabaseHandle, DialectName } from './database.js'
 import { TargetsRepo, type TargetSpec, type TargetSpecPatch } from './repos/targets-repo.js'
@@ -183,8 +184,18 @@ export class Store {
 
   /** What the per-site Prometheus series show: two queries, whatever the number of sites and runs. */
   async sitesMetricsData (): Promise<SitesData> {
-    const [sites, counters] = await Promise.all([siteSnapshots(this.db), this.repos.counters.all()])
-    return { sites, counters }
+    const [sites, counters, openChanges] = await Promise.all([
+      siteSnapshots(this.db), this.repos.counters.all(),
+      // Open changes are a handful per site at most: resolved and accepted ones are history.
+      this.db.selectFrom('changes').select(['target_id', 'metric']).where('state', '=', 'open').execute(),
+    ])
+    const open = new Map<string, Set<string>>()
+    for (const change of openChanges) {
+      let metrics = open.get(change.target_id)
+      if (metrics === undefined) open.set(change.target_id, metrics = new Set<string>())
+      metrics.add(change.metric)
+    }
+    return { sites, counters, regressions: { metrics: CHANGE_METRICS, open } }
   }
 
   /** Targets with their latest figures: two short index range scans per target, never a scan of all runs. */

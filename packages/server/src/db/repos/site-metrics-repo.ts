@@ -7,7 +7,8 @@ export const RECENT_RUNS = 3
 /** What the Prometheus per-site series are made of, for one target. */
 export interface SiteSnapshot {
   id: string
-  label: string
+  /** What the series call the site: its label, else its URL's host (never the path or query string), else its id. */
+  name: string
   enabled: boolean
   runIntervalMs: number
   createdAt: number
@@ -29,6 +30,15 @@ export interface SiteSnapshot {
 
 type Finished = Exclude<RunRow['status'], 'running'>
 
+function siteName (target: { id: string, label: string, url: string }): string {
+  if (target.label !== '') return target.label
+  try {
+    return new URL(target.url).host
+  } catch {
+    return target.id
+  }
+}
+
 /**
  * Every target with its newest runs in ONE query: each correlated subquery is a short backward range scan of the
  * (target_id, started_at, id) index, so the cost grows with the number of targets, not with the runs table.
@@ -44,7 +54,7 @@ export async function siteSnapshots (db: Kysely<Database>): Promise<SiteSnapshot
   const rows = await db.selectFrom('targets as t')
     .leftJoin('runs as r', (join) => join.on((eb) => eb('r.id', '=', finishedOf(0))))
     .select([
-      't.id', 't.label', 't.enabled', 't.run_interval_ms', 't.created_at',
+      't.id', 't.label', 't.url', 't.enabled', 't.run_interval_ms', 't.created_at',
       'r.status', 'r.finished_at', 'r.p50_ms', 'r.p95_ms', 'r.p99_ms', 'r.error_rate', 'r.rps',
     ])
     .select((eb) => [
@@ -61,7 +71,7 @@ export async function siteSnapshots (db: Kysely<Database>): Promise<SiteSnapshot
       .slice(0, RECENT_RUNS)
     return {
       id: row.id,
-      label: row.label,
+      name: siteName(row),
       enabled: Number(row.enabled) === 1,
       runIntervalMs: Number(row.run_interval_ms),
       createdAt: Number(row.created_at),
