@@ -1,6 +1,6 @@
 import type {
   Agent, AgentHeartbeat, AgentRegister, AgentTarget, AuditEntry, Config, ConfigUpdate, FleetStatus, Run, RunDetail,
-  RunFinish, RunStart, RunsQuery, SeriesPoint, Target, TargetCreate, TargetPatch, TargetWithStats,
+  RunFinish, RunStart, RunsQuery, SeriesBucketsPage, SeriesPoint, Target, TargetCreate, TargetPatch, TargetWithStats,
 } from './schemas.js'
 import type { BaselinePin, Change, ChangeState, TargetBaseline } from './judging.js'
 import { ROUTES } from './routes.js'
@@ -121,6 +121,11 @@ export class ApiClient {
 
   targetBaseline (id: string): Promise<TargetBaseline> {
     return this.request('GET', ROUTES.dashboardTargetBaseline(id), { auth: 'admin' })
+  }
+
+  /** The runs of a window aggregated into buckets of `bucket` ("15m", "1h"): median and p95 of each figure. */
+  targetSeriesBuckets (id: string, query: { from?: string, to?: string, bucket: string }): Promise<SeriesBucketsPage> {
+    return this.request('GET', ROUTES.dashboardTargetSeries(id), { auth: 'admin', query })
   }
 
   dashboardAgents (): Promise<{ data: Agent[], fleet: FleetStatus }> {

@@ -14,6 +14,20 @@ export const DESIRED_AGENT_COUNT_MAX = 1000
 export const HEARTBEAT_INTERVAL_MS_MIN = 100
 export const HEARTBEAT_INTERVAL_MS_MAX = 600_000
 
+/** A chart bucket's width: a whole number of seconds, minutes, hours or days. */
+export const SERIES_BUCKET_PATTERN = /^[1-9][0-9]{0,5}[smhd]$/
+// Narrower buckets than this are just the runs themselves; wider than a week draw no trend over the longest range.
+export const SERIES_BUCKET_MS_MIN = 10_000
+export const SERIES_BUCKET_MS_MAX = 7 * 86_400_000
+const BUCKET_UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+/** Milliseconds of a bucket width such as "15m", or undefined when it is not one. */
+export function seriesBucketMs (value: string): number | undefined {
+  if (!SERIES_BUCKET_PATTERN.test(value)) return undefined
+  const unit = BUCKET_UNIT_MS[value.slice(-1)]
+  return unit === undefined ? undefined : Number(value.slice(0, -1)) * unit
+}
+
 /** Every value of a run's status, in the order a dashboard lists them. */
 export const RUN_STATUSES = ['running', 'passed', 'failed', 'error'] as const
 

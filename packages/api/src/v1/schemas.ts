@@ -1,9 +1,10 @@
 import { z } from 'zod'
 import {
   AGENT_NAME_MAX_CHARS, AGENT_NAME_PATTERN, DESIRED_AGENT_COUNT_MAX, HEARTBEAT_INTERVAL_MS_MAX,
-  HEARTBEAT_INTERVAL_MS_MIN, RUN_INTERVAL_MS_MAX, RUN_INTERVAL_MS_MIN, RUN_STATUSES, SUMMARY_MAX_BYTES,
-  SUMMARY_MAX_DEPTH, TARGET_DURATION_S_MAX, TARGET_LABEL_MAX_CHARS, TARGET_URL_MAX_CHARS, TARGET_VUS_MAX,
-  httpUrlProblem, normaliseHttpUrl, textProblem,
+  HEARTBEAT_INTERVAL_MS_MIN, RUN_INTERVAL_MS_MAX, RUN_INTERVAL_MS_MIN, RUN_STATUSES, SERIES_BUCKET_MS_MAX,
+  SERIES_BUCKET_MS_MIN, SERIES_BUCKET_PATTERN, SUMMARY_MAX_BYTES, SUMMARY_MAX_DEPTH, TARGET_DURATION_S_MAX,
+  TARGET_LABEL_MAX_CHARS, TARGET_URL_MAX_CHARS, TARGET_VUS_MAX, httpUrlProblem, normaliseHttpUrl, seriesBucketMs,
+  textProblem,
 } from './plain-checks.js'
 import { DEFAULT_EXPECTED_STATUSES } from './expected-statuses.js'
 import { BaselineComparison, ExpectedStatuses, OpenChange, RunVerdict, Thresholds } from './judging.js'
@@ -242,9 +243,18 @@ export const RunsQuery = z.strictObject({
 export type RunsQuery = z.input<typeof RunsQuery>
 
 export const SeriesQuery = z.strictObject({
-  from: IsoTime.optional(),
-  to: IsoTime.optional(),
+  from: IsoTime.optional().describe('Start of the window (default: 24 hours before `to`)'),
+  to: IsoTime.optional().describe('End of the window (default: now)'),
+  bucket: z.string().regex(SERIES_BUCKET_PATTERN, 'expected a duration such as "30s", "15m", "1h" or "1d"')
+    .refine((value) => {
+      const ms = seriesBucketMs(value)
+      return ms !== undefined && ms >= SERIES_BUCKET_MS_MIN && ms <= SERIES_BUCKET_MS_MAX
+    }, 'expected a duration from 10s to 7d')
+    .optional()
+    .describe('Aggregate the runs into buckets of this width ("15m", "1h"): each bucket carries the median and ' +
+      'p95 of its runs\' figures instead of every run. Without it, every run is one point.'),
 })
+export type SeriesQuery = z.input<typeof SeriesQuery>
 
 export const SeriesPoint = z.object({
   runId: z.string(),
@@ -257,6 +267,38 @@ export const SeriesPoint = z.object({
   rps: z.number().nullable(),
 })
 export type SeriesPoint = z.infer<typeof SeriesPoint>
+
+/** The spread of one figure over the runs of a bucket; null when no run in it measured the figure. */
+export const SeriesSpread = z.object({
+  median: z.number().describe('Median over the bucket\'s runs'),
+  p95: z.number().describe('95th percentile over the bucket\'s runs (linear interpolation)'),
+}).nullable()
+export type SeriesSpread = z.infer<typeof SeriesSpread>
+
+/** The runs that started within one bucket `[t, t + bucketMs)`. */
+export const SeriesBucket = z.object({
+  t: IsoTime.describe('Start of the bucket'),
+  runs: z.int().describe('Runs that started in the bucket, any status'),
+  statuses: z.record(z.string(), z.int()).describe('How many of them ended in each status'),
+  /** Only runs with figures (not running, aborted or erroring without measurements) enter the spreads. */
+  measured: z.int().describe('Runs whose figures enter the spreads'),
+  p50Ms: SeriesSpread,
+  p95Ms: SeriesSpread,
+  p99Ms: SeriesSpread,
+  errorRate: SeriesSpread,
+  rps: SeriesSpread,
+})
+export type SeriesBucket = z.infer<typeof SeriesBucket>
+
+/** Every run as a point (no `bucket` asked for). */
+export const SeriesPointsPage = z.object({ data: z.array(SeriesPoint) })
+export type SeriesPointsPage = z.infer<typeof SeriesPointsPage>
+/** Buckets, oldest first; empty buckets are left out. */
+export const SeriesBucketsPage = z.object({
+  bucketMs: z.int().describe('Width of each bucket in milliseconds'),
+  data: z.array(SeriesBucket),
+})
+export type SeriesBucketsPage = z.infer<typeof SeriesBucketsPage>
 
 export const Config = z.strictObject({
   k6DesiredAgentCount: z.int().min(0).max(DESIRED_AGENT_COUNT_MAX).describe('Desired number of agents'),

@@ -1,17 +1,19 @@
-import { useMemo, type ReactNode } from 'react'
-import type { SeriesPoint } from '@loadfleet/api/client'
+import type { ReactNode } from 'react'
 import { useApi } from '../api-context'
 import { usePolled } from '../use-polled'
 import { useTitle } from '../use-title'
-import { formatInterval, formatMs, formatPercent, formatRate } from '../format'
+import { formatInterval } from '../format'
 import { Link, navigate, paths, useLocation, withQuery } from '../router'
-import { TimeChart, type ChartSeries } from '../components/time-chart'
+import { SiteCharts, type SiteSeries } from '../components/site-charts'
 import { EmptyState, ErrorNotice, Loading, NotFound } from '../components/states'
 import { RunsTable } from './runs-page'
 
 const RANGES = { '1h': 3_600_000, '24h': 86_400_000, '7d': 604_800_000 } as const
 type RangeKey = keyof typeof RANGES
 const RANGE_LABELS: Record<RangeKey, string> = { '1h': 'Last hour', '24h': '24 hours', '7d': '7 days' }
+// Long ranges are drawn as buckets (median and p95 of their runs), so a day of one run a minute is a trend of 96
+// points, not 1,440 runs squeezed into a vertical smear. The last hour shows every run.
+const RANGE_BUCKETS: Record<RangeKey, string | undefined> = { '1h': undefined, '24h': '15m', '7d': '1h' }
 const RECENT_RUNS = 10
 
 function isRange (value: string | null): value is RangeKey {
@@ -29,8 +31,13 @@ export function SiteDetailPage ({ id }: { id: string }): ReactNode {
   const series = usePolled(`series|${id}|${range}`, async () => {
     const to = Date.now()
     const from = to - RANGES[range]
-    const answer = await client.targetSeries(id, { from: new Date(from).toISOString(), to: new Date(to).toISOString() })
-    return { points: answer.data, window: [from / 1000, to / 1000] as [number, number] }
+    const window = { from: new Date(from).toISOString(), to: new Date(to).toISOString() }
+    const bucket = RANGE_BUCKETS[range]
+    const series: SiteSeries = bucket === undefined
+      ? { kind: 'runs', points: (await client.targetSeries(id, window)).data }
+      : await client.targetSeriesBuckets(id, { ...window, bucket })
+        .then((page) => ({ kind: 'buckets', bucketMs: page.bucketMs, buckets: page.data }))
+    return { series, window: [from / 1000, to / 1000] as [number, number] }
   })
   const runs = usePolled(`site-runs|${id}`, () => client.listRuns({ targetId: id, limit: RECENT_RUNS }))
   const name = target === undefined ? 'Site' : target.label === '' ? target.url : target.label
@@ -72,7 +79,7 @@ export function SiteDetailPage ({ id }: { id: string }): ReactNode {
       <ErrorNotice error={series.error ?? targets.error ?? runs.error} />
       {series.data === undefined
         ? series.loading && <Loading />
-        : <SiteCharts points={series.data.points} window={series.data.window} />}
+        : <SiteCharts series={series.data.series} window={series.data.window} />}
       <section className="card flush" aria-labelledby="recent-title">
         <div className="card-head">
           <h2 id="recent-title" className="card-title">Recent runs</h2>
@@ -85,50 +92,5 @@ export function SiteDetailPage ({ id }: { id: string }): ReactNode {
             : <RunsTable runs={runs.data.data} showSite={false} />}
       </section>
     </>
-  )
-}
-
-const msAxis = (value: number): string => formatMs(value)
-const percentAxis = (value: number): string => `${+value.toFixed(2)}%`
-const rpsAxis = (value: number): string => formatRate(value, '')
-
-function SiteCharts ({ points, window }: { points: SeriesPoint[], window: [number, number] }): ReactNode {
-  const data = useMemo(() => {
-    const sorted = [...points].sort((a, b) => Date.parse(a.t) - Date.parse(b.t))
-    const latency: ChartSeries[] = [
-      { label: 'p50', color: '#0f9d8a', scale: 'ms', values: sorted.map((p) => p.p50Ms), format: formatMs },
-      { label: 'p95', color: '#2453d6', scale: 'ms', values: sorted.map((p) => p.p95Ms), format: formatMs },
-      { label: 'p99', color: '#c2410c', scale: 'ms', values: sorted.map((p) => p.p99Ms), format: formatMs },
-    ]
-    const health: ChartSeries[] = [
-      {
-        label: 'Error rate',
-        color: '#c62828',
-        scale: 'pct',
-        values: sorted.map((p) => (p.errorRate === null ? null : p.errorRate * 100)),
-        format: (v) => formatPercent(v === null ? null : v / 100),
-      },
-      { label: 'Req/s', color: '#475569', scale: 'rps', values: sorted.map((p) => p.rps), format: (v) => formatRate(v) },
-    ]
-    return { sorted, times: sorted.map((p) => Date.parse(p.t) / 1000), latency, health }
-  }, [points])
-
-  function open (index: number): void {
-    const point = data.sorted[index]
-    if (point !== undefined) navigate(paths.run(point.runId))
-  }
-
-  return (
-    <section className="charts" aria-label="Charts">
-      <div className="card">
-        <TimeChart title="Latency (p50 / p95 / p99)" times={data.times} series={data.latency} window={window}
-          axes={[{ scale: 'ms', format: msAxis }]} onPointClick={open} />
-      </div>
-      <div className="card">
-        <TimeChart title="Error rate and requests per second" times={data.times} series={data.health} window={window}
-          axes={[{ scale: 'pct', format: percentAxis }, { scale: 'rps', format: rpsAxis }]} onPointClick={open} />
-      </div>
-      <p className="muted small">Each point is a run: click one to open it.</p>
-    </section>
   )
 }

@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely'
 import type { Run, RunMetrics, RunStatus, RunVerdict, SeriesPoint } from '@loadfleet/api'
 import type { Database, RunRow } from '../schema.js'
 import { decodeCursor, encodeCursor } from './cursor.js'
+import type { SeriesRunRow } from '../../series/series-buckets.js'
 
 export type RunWithTarget = Selectable<RunRow> & { target_label: string | null, target_url: string | null }
 
@@ -186,6 +187,24 @@ export class RunsRepo {
     return rows.reverse().map((row) => ({
       runId: row.id, t: new Date(Number(row.started_at)).toISOString(), status: row.status,
       p50Ms: row.p50_ms, p95Ms: row.p95_ms, p99Ms: row.p99_ms, errorRate: row.error_rate, rps: row.rps,
+    }))
+  }
+
+  /** The chart columns of a target's runs in a window, newest first, for aggregation into buckets. */
+  async seriesRows (options: {
+    targetId: string, fromMs: number, toMs: number, maxRows: number
+  }): Promise<SeriesRunRow[]> {
+    const rows = await this.#db.selectFrom('runs')
+      .select(['started_at', 'status', 'p50_ms', 'p95_ms', 'p99_ms', 'error_rate', 'rps'])
+      .where('target_id', '=', options.targetId)
+      .where('started_at', '>=', options.fromMs)
+      .where('started_at', '<=', options.toMs)
+      .orderBy('started_at', 'desc')
+      .limit(options.maxRows)
+      .execute()
+    return rows.map((row) => ({
+      startedAt: Number(row.started_at), status: row.status, p50Ms: row.p50_ms, p95Ms: row.p95_ms,
+      p99Ms: row.p99_ms, errorRate: row.error_rate, rps: row.rps,
     }))
   }
 

@@ -1,18 +1,25 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { Agent, FleetStatus, Pagination, Run, RunDetail, RunsQuery, SeriesPoint, SeriesQuery, TargetWithStats } from '@loadfleet/api'
+import {
+  Agent, FleetStatus, Pagination, Run, RunDetail, RunsQuery, SeriesBucketsPage, SeriesPointsPage, SeriesQuery,
+  TargetWithStats, seriesBucketMs,
+} from '@loadfleet/api'
 import { fleetStatusOf, parseIsoMs, type RouteDeps } from '../deps.js'
 import { toK6SummaryExport, type RunResult } from '@loadfleet/core'
-import { RunNotFound, RunSummaryMissing, TargetNotFound } from '../../errors.js'
+import { RequestInvalid, RunNotFound, RunSummaryMissing, TargetNotFound } from '../../errors.js'
+import { bucketRuns } from '../../series/series-buckets.js'
 import { maskDeep, maskRun, maskTargetWithStats } from '../masking.js'
 
-const SeriesPage = z.object({ data: z.array(SeriesPoint) })
+// A bucketed page first: a points page would also accept it and drop its bucketMs.
+const SeriesPage = z.union([SeriesBucketsPage, SeriesPointsPage])
 const RunsPage = z.object({ data: z.array(Run), pagination: Pagination })
 const IdParams = z.strictObject({ id: z.string().min(1).max(64) })
 // Default chart window, and a cap so a year-wide query cannot build a huge response.
 const DEFAULT_SERIES_WINDOW_MS = 24 * 60 * 60_000
 const SERIES_MAX_POINTS = 10_000
+// Runs read to fill buckets: a week at one run every 10 s, about 6 MB of rows; beyond it the oldest are left out.
+const SERIES_MAX_BUCKETED_ROWS = 60_480
 
 /** Read-only routes for the dashboard; open unless DASHBOARD_REQUIRE_AUTH asks for admin credentials. */
 export function dashboardRoutes (deps: RouteDeps) {
@@ -40,6 +47,19 @@ export function dashboardRoutes (deps: RouteDeps) {
       const fromMs = req.query.from === undefined
         ? toMs - DEFAULT_SERIES_WINDOW_MS
         : parseIsoMs(req.query.from, 'querystring.from')
+      if (req.query.bucket !== undefined) {
+        const bucketMs = seriesBucketMs(req.query.bucket) ?? 0
+        if (toMs >= fromMs && (toMs - fromMs) / bucketMs > SERIES_MAX_POINTS) {
+          throw new RequestInvalid({ issues: [{
+            path: 'querystring.bucket',
+            message: `more than ${SERIES_MAX_POINTS} buckets in the window: choose a wider bucket or a shorter window`,
+          }] })
+        }
+        const rows = await deps.store.repos.runs.seriesRows({
+          targetId: req.params.id, fromMs, toMs, maxRows: SERIES_MAX_BUCKETED_ROWS,
+        })
+        return { bucketMs, data: bucketRuns(rows, bucketMs) }
+      }
       return {
         data: await deps.store.repos.runs.series({
           targetId: req.params.id, fromMs, toMs, maxPoints: SERIES_MAX_POINTS,
