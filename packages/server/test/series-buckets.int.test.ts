@@ -28,7 +28,9 @@ function runOf (i: number, targetId: string, startedAt: number): RunRow {
     p50_ms: measured ? p95 / 2 : null, p95_ms: measured ? p95 : null, p99_ms: measured ? p95 * 2 : null,
     avg_ms: measured ? p95 / 2 : null, error_rate: measured ? minute / 1000 : null, rps: measured ? 10 : null,
     data_received_bytes: measured ? 1000 : null, iterations: measured ? 300 : null,
-    summary_json: null, result_hash: null, reaped_at: null,
+    summary_json: null, result_hash: null, reaped_at: null, failure_reason: null, verdict_json: null,
+    requests: measured ? 300 : null, failed_requests: measured ? 0 : null, status_counts_json: null,
+    error_kinds_json: null,
   }
 }
 
@@ -54,6 +56,7 @@ describe.each(['sqlite', 'postgres'] as const)('bucketed site series on %s', (ki
       : { kind: 'postgres', url: db.databaseUrl }))
     const target = await store.createTarget({
       url: 'https://shop.example.com/', label: 'Shop', vus: 1, durationS: 30, runIntervalMs: MINUTE_MS, enabled: false,
+      thresholds: {}, expectedStatuses: [],
     }, 'seed')
     targetId = target.id
     firstHour = Math.floor((Date.now() - 7 * 24 * HOUR_MS) / HOUR_MS) * HOUR_MS + HOUR_MS
