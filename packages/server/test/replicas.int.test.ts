@@ -33,7 +33,7 @@ describe('two control-plane replicas on one PostgreSQL database', () => {
     const apiA = new ApiClient({ baseUrl: a.url, adminAuth: a.adminAuth, agentToken: a.agentToken })
     const apiB = new ApiClient({ baseUrl: b.url, adminAuth: b.adminAuth, agentToken: b.agentToken })
     const target = await apiA.createTarget({ url: 'https://example.com' })
-    expect((await apiB.getTarget(target.id)).url).toBe('https://example.com')
+    expect((await apiB.getTarget(target.id)).url).toBe('https://example.com/')
     await apiB.registerAgent({ name: 'via-b' })
     expect((await apiA.dashboardAgents()).data.map((x) => x.name)).toContain('via-b')
     await apiA.startRun('via-b', { id: 'replica-run-1', targetId: target.id })
