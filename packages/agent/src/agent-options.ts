@@ -3,8 +3,8 @@ import {
   AGENT_NAME_MAX_CHARS, AGENT_NAME_PATTERN, HEARTBEAT_INTERVAL_MS_MAX, HEARTBEAT_INTERVAL_MS_MIN, isHttpUrl,
 } from '@loadfleet/api/client'
 import { parseDurationMs } from '@loadfleet/core/base'
-import type { Logger } from './logger.js'
 import { createEgressPolicy, type EgressPolicy } from '@loadfleet/core/egress'
+import { createLogger, logFormatOf, type Logger } from './logger.js'
 
 /** Everything an agent needs; `agentOptionsFromEnv` fills it from the environment variables of the guide. */
 export interface AgentOptions {
@@ -91,6 +91,7 @@ export function agentOptionsFromEnv (env: Env): { options?: AgentOptions, errors
     maxVus: int('AGENT_MAX_VUS', DEFAULT_MAX_VUS, 1),
     maxDurationMs: maxDurationMs ?? DEFAULT_MAX_DURATION_MS,
     egress: egress.policy,
+    logger: createLogger({ format: logFormatOf(env, process.stderr.isTTY) }),
   }
   const parentPid = Number(env.LOADFLEET_PARENT_PID)
   if (Number.isInteger(parentPid) && parentPid > 0) options.parentPid = parentPid

@@ -13,6 +13,7 @@ import { agentRoutes } from './http/routes/agent-routes.js'
 import { operationsRoutes } from './http/routes/operations-routes.js'
 import { installSecurityHeaders, registerWeb } from './http/web-static.js'
 import { REDACTED_PATHS } from './logger.js'
+import type { LogDestination } from './log-format.js'
 
 export interface AppOptions {
   deps: RouteDeps
@@ -20,8 +21,8 @@ export interface AppOptions {
   /** packages/web/dist, or undefined to serve a "not built" page. */
   webDist: string | undefined
   version: string
-  /** Where the log goes (stdout by default); tests read it. */
-  logStream?: NodeJS.WritableStream
+  /** Where the log goes (stdout by default, as JSON); tests read it, a terminal gets readable lines. */
+  logStream?: LogDestination
 }
 
 /** Builds the HTTP app without listening, so tests can drive it with app.inject(). */

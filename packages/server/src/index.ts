@@ -1,5 +1,6 @@
 export { startServer, type RunningServer } from './server.js'
 export { resolveSettings, type ServerOptions, type Settings } from './settings.js'
 export { buildApp, type AppOptions } from './app.js'
+export { prettyLogLine, type LogDestination } from './log-format.js'
 export type { ReaperOptions, ReaperPassResult } from './reaper/reaper.js'
 export type { FleetController, FleetDeps, FleetScalerKind } from './fleet/index.js'

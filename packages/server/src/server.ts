@@ -10,6 +10,8 @@ import { loadOrCreateSecrets, type Secrets } from './secrets.js'
 import { findWebDist } from './http/web-static.js'
 import { createFleetController, type FleetController } from './fleet/index.js'
 import { SERVER_VERSION } from './version.js'
+import { prettyDestination, type LogDestination } from './log-format.js'
+import type { LogFormat } from './settings.js'
 
 export interface RunningServer {
   /** Base URL clients use, e.g. http://127.0.0.1:3000. */
@@ -34,6 +36,13 @@ function urlOf (host: string, port: number): string {
   // A wildcard address is where we listen, not where clients (and spawned agents) connect.
   const connectHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host
   return `http://${connectHost.includes(':') ? `[${connectHost}]` : connectHost}:${port}`
+}
+
+/** pino's JSON as it is, or readable lines; to `destination` or stdout. */
+function logDestinationOf (format: LogFormat, destination: LogDestination | undefined):
+{ logStream?: LogDestination } {
+  if (format === 'json') return destination === undefined ? {} : { logStream: destination }
+  return { logStream: prettyDestination(destination ?? process.stdout) }
 }
 
 /** Starts the control plane: migrations, HTTP API, dashboard, reaper and fleet controller. */
@@ -63,6 +72,7 @@ export async function startServer (options: ServerOptions = {}): Promise<Running
         egress: settings.egress,
       },
       logLevel: settings.logLevel,
+      ...logDestinationOf(settings.logFormat, options.logDestination),
       webDist: findWebDist(settings.env.WEB_DIST_DIR),
       version: SERVER_VERSION,
     })

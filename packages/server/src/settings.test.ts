@@ -12,11 +12,11 @@ describe('resolveSettings', () => {
   it('reads the environment, and options win over it', () => {
     const env = {
       PORT: '8080', HOST: '0.0.0.0', DATA_DIR: '/tmp/lf', DATABASE_URL: 'postgres://u@db:5432/x',
-      ADMIN_BASIC_AUTH: 'root:pw', DASHBOARD_SECRET: 'secret-123', DASHBOARD_REQUIRE_AUTH: 'true', FLEET_SCALER: 'compose',
+      ADMIN_BASIC_AUTH: 'root:a-long-enough-pw', DASHBOARD_SECRET: 'secret-123', DASHBOARD_REQUIRE_AUTH: 'true', FLEET_SCALER: 'compose',
     }
     expect(resolveSettings({ env })).toMatchObject({
       port: 8080, host: '0.0.0.0', dataDir: '/tmp/lf', database: { kind: 'postgres', url: 'postgres://u@db:5432/x' },
-      adminBasicAuth: 'root:pw', dashboardSecret: 'secret-123', dashboardRequireAuth: true, fleetScaler: 'compose',
+      adminBasicAuth: 'root:a-long-enough-pw', dashboardSecret: 'secret-123', dashboardRequireAuth: true, fleetScaler: 'compose',
     })
     expect(resolveSettings({ env, port: 0, fleetScaler: 'process', databaseUrl: 'postgresql://other/y' }))
       .toMatchObject({ port: 0, fleetScaler: 'process', database: { kind: 'postgres', url: 'postgresql://other/y' } })
@@ -31,9 +31,24 @@ describe('resolveSettings', () => {
     [{ DASHBOARD_SECRET: 'short' }, 'DASHBOARD_SECRET'],
     [{ DASHBOARD_REQUIRE_AUTH: 'maybe' }, 'DASHBOARD_REQUIRE_AUTH'],
     [{ FLEET_SCALER: 'swarm' }, 'FLEET_SCALER'],
+    [{ LOG_FORMAT: 'xml' }, 'LOG_FORMAT'],
   ])('refuses %o with one message naming %s', (env, name) => {
     expect(() => resolveSettings({ env })).toThrow(expect.objectContaining({
       code: 'LF_SETTINGS_INVALID', message: expect.stringMatching(new RegExp(`^${name}: `)) as unknown,
     }))
+  })
+})
+
+describe('admin password', () => {
+  it.each(['admin:CHANGE-ME', 'admin:changeme', 'admin:admin', 'admin:password', 'ops:Password', 'admin:change_me'])(
+    'refuses the placeholder in %s with one line saying why', (auth) => {
+      expect(() => resolveSettings({ env: { ADMIN_BASIC_AUTH: auth } })).toThrow(new RegExp('^ADMIN_BASIC_AUTH: the password ".+" ' +
+        'is a placeholder anyone can guess; set a real password, or unset ADMIN_BASIC_AUTH to have one generated$'))
+    })
+
+  it('refuses passwords shorter than 12 characters, also when given as an option', () => {
+    expect(() => resolveSettings({ env: {}, adminBasicAuth: 'admin:s3cr3t-pw' }))
+      .toThrow('ADMIN_BASIC_AUTH: the password has 9 characters, fewer than 12;')
+    expect(resolveSettings({ env: { ADMIN_BASIC_AUTH: 'admin:twelve-chars' } }).adminBasicAuth).toBe('admin:twelve-chars')
   })
 })

@@ -6,6 +6,7 @@ import type { ReaperOptions } from './reaper/reaper.js'
 import type { DatabaseLocation } from './db/database.js'
 import { SettingsInvalid } from './errors.js'
 import { createEgressPolicy, type EgressPolicy } from '@loadfleet/core/egress'
+import type { LogDestination } from './log-format.js'
 
 /** Options of `startServer`; each overrides the environment setting of the same meaning. */
 export interface ServerOptions {
@@ -23,7 +24,13 @@ export interface ServerOptions {
   fleetScaler?: FleetScalerKind
   /** pino level; tests pass 'silent'. */
   logLevel?: string
+  /** `pretty` (one readable line per event) or `json`; default LOG_FORMAT, else pretty only on a terminal. */
+  logFormat?: LogFormat
+  /** Where log lines go; default stdout. */
+  logDestination?: LogDestination
 }
+
+export type LogFormat = 'pretty' | 'json'
 
 export interface Settings {
   env: Record<string, string | undefined>
@@ -39,12 +46,20 @@ export interface Settings {
   logLevel: string
   /** TARGET_ALLOW / TARGET_DENY, plus the built-in denials (link-local, cloud metadata). */
   egress: EgressPolicy
+  logFormat: LogFormat
 }
 
 const SCALERS: readonly FleetScalerKind[] = ['process', 'compose', 'kubernetes', 'none']
 // Shorter bearer tokens are guessable; generated ones are 43 characters.
 const SECRET_MIN_CHARS = 8
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+const LOG_FORMATS: readonly LogFormat[] = ['pretty', 'json']
+// An admin password guessable in a few thousand tries is no password: generated ones are 43 characters.
+const ADMIN_PASSWORD_MIN_CHARS = 12
+/** Passwords that ship in examples and manifests, compared without case and punctuation ("CHANGE-ME" → "changeme"). */
+const PLACEHOLDER_PASSWORDS = new Set(['changeme', 'changemenow', 'admin', 'administrator', 'password', 'passw0rd',
+  'secret', 'loadfleet', 'example', 'placeholder', 'replaceme', 'default', 'test', 'letmein', 'qwerty', '123456',
+  '12345678', '123456789', '1234567890', 'password123', 'adminadmin', 'root', 'toor', 'xxx', 'yourpassword'])
 
 /** process.env over the `.env` file of the working directory, which is optional. */
 export function defaultEnv (): Record<string, string | undefined> {
@@ -73,12 +88,25 @@ function parseBool (name: string, text: string | undefined): boolean {
   throw new SettingsInvalid({ setting: name, problem: `expected true or false, got "${text}"` })
 }
 
+/** Why an admin password must be refused, or undefined when it will do. */
+function weakPasswordProblem (password: string): string | undefined {
+  const bare = password.toLowerCase().replace(/[^a-z0-9]/g, '')
+  const fix = 'set a real password, or unset ADMIN_BASIC_AUTH to have one generated'
+  if (PLACEHOLDER_PASSWORDS.has(bare)) return `the password "${password}" is a placeholder anyone can guess; ${fix}`
+  if (password.length < ADMIN_PASSWORD_MIN_CHARS) {
+    return `the password has ${password.length} characters, fewer than ${ADMIN_PASSWORD_MIN_CHARS}; ${fix}`
+  }
+  return undefined
+}
+
 function checkSecrets (admin: string | undefined, secret: string | undefined): void {
   if (admin !== undefined) {
     const colon = admin.indexOf(':')
     if (colon <= 0 || colon === admin.length - 1) {
       throw new SettingsInvalid({ setting: 'ADMIN_BASIC_AUTH', problem: 'expected "user:password" with both parts non-empty' })
     }
+    const problem = weakPasswordProblem(admin.slice(colon + 1))
+    if (problem !== undefined) throw new SettingsInvalid({ setting: 'ADMIN_BASIC_AUTH', problem })
   }
   if (secret !== undefined && secret.length < SECRET_MIN_CHARS) {
     throw new SettingsInvalid({ setting: 'DASHBOARD_SECRET', problem: `expected at least ${SECRET_MIN_CHARS} characters` })
@@ -106,6 +134,10 @@ export function resolveSettings (options: ServerOptions = {}): Settings {
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new SettingsInvalid({ setting: 'LOG_LEVEL', problem: `expected one of ${LOG_LEVELS.join(', ')}` })
   }
+  const logFormat = options.logFormat ?? nonEmpty(env.LOG_FORMAT) ?? (process.stdout.isTTY ? 'pretty' : 'json')
+  if (!LOG_FORMATS.includes(logFormat as LogFormat)) {
+    throw new SettingsInvalid({ setting: 'LOG_FORMAT', problem: `expected one of ${LOG_FORMATS.join(', ')}, got "${logFormat}"` })
+  }
   const adminBasicAuth = options.adminBasicAuth ?? nonEmpty(env.ADMIN_BASIC_AUTH)
   const dashboardSecret = options.dashboardSecret ?? nonEmpty(env.DASHBOARD_SECRET)
   checkSecrets(adminBasicAuth, dashboardSecret)
@@ -129,5 +161,6 @@ export function resolveSettings (options: ServerOptions = {}): Settings {
     reaper: options.reaper ?? {},
     logLevel,
     egress: egress.policy,
+    logFormat: logFormat as LogFormat,
   }
 }

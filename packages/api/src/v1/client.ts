@@ -1,6 +1,7 @@
 import type {
-  Agent, AgentHeartbeat, AgentRegister, AgentTarget, AuditEntry, Config, ConfigUpdate, FleetStatus, Run, RunDetail,
-  RunFinish, RunStart, RunsQuery, SeriesBucketsPage, SeriesPoint, Target, TargetCreate, TargetPatch, TargetWithStats,
+  Agent, AgentHeartbeat, AgentRegister, AgentTarget, AuditEntry, Config, ConfigSaved, ConfigUpdate, FleetStatus, Run,
+  RunDetail, RunFinish, RunStart, RunsQuery, SeriesBucketsPage, SeriesPoint, Target, TargetCreate, TargetPatch,
+  TargetWithStats,
 } from './schemas.js'
 import type { BaselinePin, Change, ChangeState, TargetBaseline } from './judging.js'
 import { ROUTES } from './routes.js'
@@ -85,7 +86,9 @@ export class ApiClient {
 
   deleteTarget (id: string): Promise<void> { return this.request('DELETE', ROUTES.adminTarget(id), { auth: 'admin' }) }
   getConfig (): Promise<Config> { return this.request('GET', ROUTES.adminConfig, { auth: 'admin' }) }
-  putConfig (body: ConfigUpdate): Promise<Config> { return this.request('PUT', ROUTES.adminConfig, { auth: 'admin', body }) }
+  putConfig (body: ConfigUpdate): Promise<ConfigSaved> {
+    return this.request('PUT', ROUTES.adminConfig, { auth: 'admin', body })
+  }
   listAudit (query: { cursor?: string, limit?: number } = {}): Promise<Page<AuditEntry>> {
     return this.request('GET', ROUTES.adminAudit, { auth: 'admin', query })
   }

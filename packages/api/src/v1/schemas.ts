@@ -314,6 +314,13 @@ export const ConfigUpdate = z.strictObject({
 }).refine((c) => Object.keys(c).length > 0, { message: 'expected at least one field to set' })
 export type ConfigUpdate = z.input<typeof ConfigUpdate>
 
+/** The answer to a config change: the saved config and what the fleet will do about it. */
+export const ConfigSaved = Config.extend({
+  note: z.string().nullable()
+    .describe('Set when the change moves no agent, e.g. FLEET_SCALER=none, and what to do instead'),
+})
+export type ConfigSaved = z.infer<typeof ConfigSaved>
+
 export const FleetStatus = z.object({
   scaler: z.enum(['process', 'compose', 'kubernetes', 'none']),
   desired: z.int(),
@@ -321,7 +328,7 @@ export const FleetStatus = z.object({
   running: z.int().nullable(),
   lastReconcileAt: IsoTime.nullable(),
   lastError: z.string().nullable(),
-  /** Set when something else (an HPA) owns the replica count. */
+  /** Set when the desired count alone moves nothing: an HPA owns the replica count, or no scaler is configured. */
   note: z.string().nullable(),
 })
 export type FleetStatus = z.infer<typeof FleetStatus>

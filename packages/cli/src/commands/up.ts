@@ -1,16 +1,17 @@
 import { InvalidArgumentError, type Command } from 'commander'
 import { onStopSignals } from '../stop-signals.js'
+import { listenOptionsOf, remoteAgentLines, startFailureLine, withListenOptions, type ListenOptions } from './server.js'
 
-interface UpOptions { agents?: number }
+interface UpOptions extends ListenOptions { agents?: number }
 
 // A second Ctrl-C while stopping means "now": exit like a process killed by SIGINT.
 const EXIT_INTERRUPTED = 130
 
 /** Registers `loadfleet up`: the control plane (SQLite in ./data) plus a local fleet of agent processes. */
 export function registerUpCommand (program: Command): void {
-  program.command('up')
+  withListenOptions(program.command('up')
     .description('Start the control plane and a local fleet of agents (Ctrl-C stops everything)')
-    .option('--agents <n>', 'set the desired number of agents (0-1000); default 1 on first start', parseAgentCount)
+    .option('--agents <n>', 'set the desired number of agents (0-1000); default 1 on first start', parseAgentCount))
     .action(runUp)
 }
 
@@ -24,10 +25,11 @@ async function runUp (options: UpOptions): Promise<void> {
   const [{ startServer }, { ApiClient }] = await Promise.all([import('@loadfleet/server'), import('@loadfleet/api')])
   let server: Awaited<ReturnType<typeof startServer>>
   try {
-    server = await startServer({ fleetScaler: 'process' })
+    server = await startServer({ fleetScaler: 'process', ...listenOptionsOf(options) })
   } catch (err) {
-    process.stderr.write(`loadfleet up: ${err instanceof Error ? err.message : String(err)}\n`)
-    process.exit(1)
+    const { line, exitCode } = startFailureLine('up', err, options)
+    process.stderr.write(line + '\n')
+    process.exit(exitCode)
   }
   const client = new ApiClient({ baseUrl: server.url, adminAuth: server.adminAuth })
   try {
@@ -39,6 +41,7 @@ async function runUp (options: UpOptions): Promise<void> {
       `  Dashboard:   ${server.url}/agents/k6`,
       `  API docs:    ${server.url}/api/docs`,
       `  Admin login: ${server.adminAuth}`,
+      ...remoteAgentLines(server),
       'Press Ctrl-C to stop.',
       '',
     ].join('\n'))

@@ -17,6 +17,7 @@ export { FleetReconciler } from './reconciler.js'
 export { ProcessScaler } from './process-scaler.js'
 export { ComposeScaler } from './compose-scaler.js'
 export { KubernetesScaler } from './kubernetes-scaler.js'
+export { NO_SCALER_NOTE } from './none-scaler.js'
 
 export type FleetScalerKind = FleetStatus['scaler']
 

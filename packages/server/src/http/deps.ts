@@ -2,9 +2,9 @@ import { AGENT_TIME_FUTURE_MS, AGENT_TIME_PAST_MS, maskUrlsIn, type FleetStatus 
 import type { Store } from '../db/store.js'
 import type { Auth } from './auth.js'
 import type { Metrics } from '../metrics.js'
-import type { FleetController } from '../fleet/index.js'
 import { RequestInvalid, TargetDenied } from '../errors.js'
 import { createEgressPolicy, egressRefusal, portOf, type EgressPolicy } from '@loadfleet/core/egress'
+import { NO_SCALER_NOTE, type FleetController } from '../fleet/index.js'
 
 /** What the route plugins need from the running control plane. */
 export interface RouteDeps {
@@ -59,6 +59,11 @@ export async function fleetStatusOf (deps: RouteDeps): Promise<FleetStatus> {
   const { k6DesiredAgentCount } = await deps.store.repos.config.get()
   return {
     scaler: deps.fleetScaler, desired: k6DesiredAgentCount, running: null,
-    lastReconcileAt: null, lastError: null, note: null,
+    lastReconcileAt: null, lastError: null, note: noteOf(deps.fleetScaler),
   }
+}
+
+/** What a fleet of this kind says beside its counts before any pass: only `none` has something to say. */
+export function noteOf (scaler: FleetStatus['scaler']): string | null {
+  return scaler === 'none' ? NO_SCALER_NOTE : null
 }

@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { AuditEntry, Config, ConfigUpdate, FleetStatus, Pagination, Target, TargetCreate, TargetPatch } from '@loadfleet/api'
+import {
+  AuditEntry, Config, ConfigSaved, ConfigUpdate, FleetStatus, Pagination, Target, TargetCreate, TargetPatch,
+} from '@loadfleet/api'
 import type { RouteDeps } from '../deps.js'
-import { checkTargetEgress, fleetStatusOf } from '../deps.js'
+import { checkTargetEgress, fleetStatusOf, noteOf } from '../deps.js'
 import { TargetNotFound } from '../../errors.js'
 import { maskDeep, maskTarget } from '../masking.js'
 
@@ -65,11 +67,14 @@ export function adminRoutes (deps: RouteDeps) {
     }, async () => await deps.store.repos.config.get())
 
     app.put('/api/admin/config', {
-      schema: { tags, security, body: ConfigUpdate, response: { 200: Config } },
+      schema: { tags, security, body: ConfigUpdate, response: { 200: ConfigSaved } },
     }, async (req) => {
       const config = await deps.store.setConfig(req.body, actor(req))
       deps.fleet()?.desiredCountChanged(config.k6DesiredAgentCount)
-      return config
+      const note = noteOf(deps.fleetScaler)
+      // Otherwise the count changes and nothing visibly happens: say so where operators look.
+      if (note !== null) req.log.warn({ desired: config.k6DesiredAgentCount }, note)
+      return { ...config, note }
     })
 
     app.get('/api/admin/audit', {
