@@ -80,43 +80,52 @@ export class Deliverer {
   async #deliver (record: SpoolRecord): Promise<boolean> {
     const { client, agentName, spool } = this.#o
     if (!record.startDelivered) {
-      const ok = await this.#send(record, 'start', () => client.startRun(agentName, record.start))
-      if (!ok) return false
+      const sent = await this.#send(record, 'start', () => client.startRun(agentName, record.start))
+      if (sent === 'retry') return false
       await spool.markStartDelivered(record.runId)
     }
     if (record.finish !== null) {
       const finish = record.finish
-      const ok = await this.#send(record, 'finish', () => client.finishRun(agentName, record.runId, finish))
-      if (!ok) return false
+      const sent = await this.#send(record, 'finish', () => client.finishRun(agentName, record.runId, finish))
+      if (sent === 'retry') return false
       await spool.remove(record.runId)
-      this.#o.logger.log('info', 'result_delivered', { runId: record.runId, status: finish.status })
+      // A refused result was not delivered: say so, never `result_delivered`.
+      if (sent === 'sent') this.#o.logger.log('info', 'result_delivered', { runId: record.runId, status: finish.status })
     }
     return true
   }
 
-  async #send (record: SpoolRecord, step: 'start' | 'finish', call: () => Promise<unknown>): Promise<boolean> {
+  /** `sent`, `retry` (transient), or `dropped` (refused for good and logged as such). */
+  async #send (record: SpoolRecord, step: 'start' | 'finish', call: () => Promise<unknown>):
+  Promise<'sent' | 'retry' | 'dropped'> {
     try {
       await call()
-      return true
+      return 'sent'
     } catch (err) {
       const kind = classifyFailure(err)
       const fields = { runId: record.runId, step, error: errorText(err) }
       switch (kind) {
         case 'transient':
           this.#o.logger.log('warn', 'delivery_retry', { ...fields, attempt: this.#attempt + 1 })
-          return false
+          return 'retry'
         case 'fatal':
           this.#o.onFatal(new AgentTokenRejected({ cause: err }))
           this.stop()
-          return false
+          return 'retry'
         case 'unknown-agent':
           await this.#o.reregister().catch(() => {})
-          return false
+          return 'retry'
         case 'conflict':
+          // 409: the control plane already holds a different result for this run; resending cannot change that.
+          this.#o.logger.log('warn', step === 'finish' ? 'result_conflict' : 'delivery_dropped', {
+            ...fields, reason: 'conflict',
+            ...(step === 'finish' ? { message: 'the control plane holds a different result for this run; ours is dropped' } : {}),
+          })
+          return 'dropped'
         case 'rejected':
-          // Already stored differently (409) or refused as invalid: resending can never succeed, so drop it.
+          // Refused as invalid: resending can never succeed, so drop it.
           this.#o.logger.log('warn', 'delivery_dropped', { ...fields, reason: kind })
-          return true
+          return 'dropped'
       }
     }
   }
