@@ -22,8 +22,13 @@ const sum = (pts: readonly CountPoint[]): Totals => {
   return { count, trials }
 }
 
-/** Splits with at most this many runs after them are judged at maxCountPValue; longer ones at SUSTAINED_MAX_P. */
+/**
+ * Splits with at most this many runs after them are judged by the mid-p of the conditional test: at maxCountPValue
+ * up to EARLY_MAX_RUNS runs, at half of it for longer ones (each split is tested again after every run, and the
+ * longer a fresh change is, the more earlier tests of the same runs it follows); longer ones at SUSTAINED_MAX_P.
+ */
 const FAST_MAX_RUNS = 6
+const EARLY_MAX_RUNS = 3
 /**
  * A long stretch of runs is tested again after every run, and its baseline is the part of the window that happened
  * to be quietest: so it must be far stronger evidence than a fresh change of a few runs.
@@ -37,12 +42,13 @@ interface Candidate {
   k: number
   base: CountPoint[]
   pValue: number
+  midP: boolean
   z: number
 }
 
 /**
  * Finds the most convincing increase of a per-request event rate among the newest runs: for every split, the
- * events since it are tested against the baseline's with the exact conditional binomial test; the split with the
+ * events since it are tested against the baseline's with the conditional binomial test; the split with the
  * largest excess (in standard deviations) among those passing every gate wins.
  */
 export function detectCountChange (input: {
@@ -66,7 +72,11 @@ export function detectCountChange (input: {
   return best === null ? null : describe(def, points.slice(best.k), best)
 }
 
-function judge (recent: readonly CountPoint[], base: Totals, o: DetectOptions): { pValue: number, z: number } | null {
+function judge (
+  recent: readonly CountPoint[],
+  base: Totals,
+  o: DetectOptions,
+): { pValue: number, midP: boolean, z: number } | null {
   const r = sum(recent)
   if (r.trials === 0 || base.trials === 0) return null
   const rateR = r.count / r.trials
@@ -80,11 +90,13 @@ function judge (recent: readonly CountPoint[], base: Totals, o: DetectOptions): 
   const raised = recent.filter((p) => p.trials > 0 && p.count > rateB * p.trials).length
   if (raised < Math.max(o.minRecentRuns, Math.ceil(o.confirmFraction * recent.length))) return null
   if (rateR / continuityRate(base) - 1 < o.minRateRatioChange) return null
-  const vsBase = (t: Totals): number =>
-    rateIncreaseTest({ recent: t.count, recentTrials: t.trials, base: base.count, baseTrials: base.trials })
-  const pValue = vsBase(r)
   const fast = recent.length <= FAST_MAX_RUNS
-  if (pValue > (fast ? o.maxCountPValue : SUSTAINED_MAX_P)) return null
+  const vsBase = (t: Totals): number => rateIncreaseTest({
+    recent: t.count, recentTrials: t.trials, base: base.count, baseTrials: base.trials, midP: fast,
+  })
+  const pValue = vsBase(r)
+  const maxP = !fast ? SUSTAINED_MAX_P : recent.length <= EARLY_MAX_RUNS ? o.maxCountPValue : o.maxCountPValue / 2
+  if (pValue > maxP) return null
   // Robust to bursts: without the worst run (the worst fifth of a long stretch), the others must still show it.
   const drop = Math.max(1, Math.floor(0.2 * recent.length))
   const rest = sum([...recent].sort((a, b) => rateOf(a) - rateOf(b)).slice(0, recent.length - drop))
@@ -95,7 +107,7 @@ function judge (recent: readonly CountPoint[], base: Totals, o: DetectOptions): 
   const total = r.count + base.count
   const share = r.trials / (r.trials + base.trials)
   const z = (r.count - total * share) / Math.sqrt(Math.max(total * share * (1 - share), 1e-9))
-  return { pValue, z }
+  return { pValue, midP: fast, z }
 }
 
 const rateOf = (p: CountPoint | undefined): number => (p === undefined || p.trials === 0 ? 0 : p.count / p.trials)
@@ -118,7 +130,7 @@ function describe (def: CountMetric, recent: readonly CountPoint[], c: Candidate
   const explanation = `${def.label} rose from ${formatValue(rateB, 'ratio')} to ${formatValue(rateR, 'ratio')} of ` +
     `requests (${times}) since run ${first?.runId ?? '?'}: ${count(r.count)} of ${count(r.trials)} requests in ` +
     `${recent.length} runs vs. ${count(b.count)} of ${count(b.trials)} in ${c.base.length} baseline runs ` +
-    `(exact binomial p = ${formatP(c.pValue)}).`
+    `(${c.midP ? 'binomial mid-p' : 'exact binomial p'} = ${formatP(c.pValue)}).`
   return {
     metric: def.metric,
     direction: 'increase',

@@ -75,6 +75,16 @@ describe('exact count tails', () => {
       .toBeCloseTo(binomialUpperTail(5, 21, 1800 / 13800), 12)
     expect(rateIncreaseTest({ recent: 0, recentTrials: 600, base: 3, baseTrials: 6000 })).toBe(1)
   })
+
+  it('mid-p of the conditional rate test: P(X > x) + ½·P(X = x), by hand', () => {
+    // 3 recent vs 1 baseline event over equal trials: X ~ Binomial(4, ½); P(X ≥ 3) = 5/16, P(X = 3) = 4/16,
+    // P(X > 3) = 1/16, so the mid-p is 1/16 + 2/16 = 3/16.
+    const input = { recent: 3, recentTrials: 600, base: 1, baseTrials: 600 }
+    expect(rateIncreaseTest(input)).toBeCloseTo(5 / 16, 12)
+    expect(rateIncreaseTest({ ...input, midP: true })).toBeCloseTo(3 / 16, 12)
+    // No events since the split: X ~ Binomial(1, ½), P(X > 0) + ½·P(X = 0) = ½ + ¼.
+    expect(rateIncreaseTest({ ...input, recent: 0, midP: true })).toBeCloseTo(0.75, 12)
+  })
 })
 
 describe('descriptive statistics', () => {

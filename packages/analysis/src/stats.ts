@@ -297,15 +297,22 @@ function lowerIncompleteGamma (a: number, x: number): number {
 /**
  * Exact conditional test that a Poisson/binomial rate rose: `recent` events in `recentTrials` against `base`
  * events in `baseTrials`. Given the total k = recent + base, recent ~ Binomial(k, share of trials) when the rates
- * are equal (Przyborowski & Wilenski), so the baseline's own uncertainty is accounted for. Returns P(X ≥ recent).
+ * are equal (Przyborowski & Wilenski), so the baseline's own uncertainty is accounted for. Returns P(X ≥ recent),
+ * or with `midP` Lancaster's mid-p P(X > recent) + ½·P(X = recent): with a handful of events the exact tail is
+ * far more conservative than its nominal level (the observed count's own probability is counted in full), and the
+ * mid-p, whose false-positive rate is close to nominal, gives that power back.
  */
 export function rateIncreaseTest (input: {
   recent: number
   recentTrials: number
   base: number
   baseTrials: number
+  midP?: boolean
 }): number {
   const { recent, recentTrials, base, baseTrials } = input
   if (recentTrials <= 0 || baseTrials <= 0) return 1
-  return binomialUpperTail(recent, recent + base, recentTrials / (recentTrials + baseTrials))
+  const share = recentTrials / (recentTrials + baseTrials)
+  const atLeast = binomialUpperTail(recent, recent + base, share)
+  if (input.midP !== true) return atLeast
+  return 0.5 * (atLeast + binomialUpperTail(recent + 1, recent + base, share))
 }

@@ -72,7 +72,7 @@ export interface DetectOptions {
   maxPValue: number
   /** One-sided p-value of the shift's size against the run-to-run noise (Student's t on the Hodges-Lehmann shift). */
   maxShiftPValue: number
-  /** One-sided p-value a failure-count increase must reach (exact conditional binomial test). */
+  /** One-sided mid-p a failure-count increase of 2–3 runs must reach (conditional binomial test); 4–6 runs: half. */
   maxCountPValue: number
   /** Same test without the worst recent run (worst fifth), which must keep ≥ 3 events: one burst cannot carry it. */
   maxCountPValueWithoutWorstRun: number
