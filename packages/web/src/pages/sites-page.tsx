@@ -111,25 +111,74 @@ interface SitesTableProps {
   onDelete: (target: TargetWithStats) => Promise<void>
 }
 
+type SortKey = 'name' | 'enabled' | 'load' | 'last' | 'p95' | 'errors'
+interface Sort { key: SortKey, dir: 'ascending' | 'descending' }
+
+const siteName = (t: TargetWithStats): string => (t.label === '' ? t.url : t.label)
+/** The value each sortable column orders by; null (never run, not measured) always sorts last. */
+const SORT_VALUES: Record<SortKey, (t: TargetWithStats) => string | number | null> = {
+  name: (t) => siteName(t).toLocaleLowerCase(),
+  enabled: (t) => (t.enabled ? 1 : 0),
+  load: (t) => t.vus * t.durationS,
+  last: (t) => (t.stats.lastRunAt === null ? null : Date.parse(t.stats.lastRunAt)),
+  p95: (t) => t.stats.p95Ms,
+  errors: (t) => t.stats.errorRate,
+}
+
+function sortTargets (targets: TargetWithStats[], sort: Sort | null): TargetWithStats[] {
+  if (sort === null) return targets
+  const value = SORT_VALUES[sort.key]
+  const sign = sort.dir === 'ascending' ? 1 : -1
+  return [...targets].sort((a, b) => {
+    const x = value(a)
+    const y = value(b)
+    if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1
+    return (x < y ? -1 : x > y ? 1 : 0) * sign
+  })
+}
+
+function SortHeader ({ label, sortKey, sort, onSort, className }: {
+  label: string, sortKey: SortKey, sort: Sort | null, onSort: (key: SortKey) => void, className?: string
+}): ReactNode {
+  const active = sort?.key === sortKey
+  return (
+    <th scope="col" className={className} aria-sort={active ? sort.dir : 'none'}>
+      <button type="button" className="sort-button" onClick={() => { onSort(sortKey) }}>
+        {label}<span className="sort-arrow" aria-hidden="true">{active ? (sort.dir === 'ascending' ? '▲' : '▼') : ''}</span>
+      </button>
+    </th>
+  )
+}
+
 function SitesTable ({ targets, now, rowError, onEdit, onToggle, onDelete }: SitesTableProps): ReactNode {
+  const [sort, setSort] = useState<Sort | null>(null)
+  const onSort = (key: SortKey): void => {
+    setSort((old) => ({ key, dir: old?.key === key && old.dir === 'ascending' ? 'descending' : 'ascending' }))
+  }
+  const rows = sortTargets(targets, sort)
+  // One scale for every sparkline, from 0 to the highest p95 of any site's trend: a flat line means the same at
+  // 20 ms as at 2 s, and a taller line is a slower site.
+  const trendMax = Math.max(0, ...targets.flatMap((t) => t.stats.p95TrendMs))
+  const header = { sort, onSort }
   return (
     <div className="table-wrap">
       <table className="table sites-table">
         <thead>
           <tr>
-            <th scope="col">Site</th>
-            <th scope="col">Enabled</th>
-            <th scope="col">Load</th>
-            <th scope="col">Last run</th>
-            <th scope="col" className="num">p95</th>
-            <th scope="col" className="num">Errors</th>
-            <th scope="col">p95 trend</th>
+            <SortHeader label="Site" sortKey="name" {...header} />
+            <SortHeader label="Enabled" sortKey="enabled" {...header} />
+            <SortHeader label="Load" sortKey="load" {...header} />
+            <SortHeader label="Last run" sortKey="last" {...header} />
+            <SortHeader label="p95" sortKey="p95" className="num" {...header} />
+            <SortHeader label="Errors" sortKey="errors" className="num" {...header} />
+            <th scope="col">p95 trend <span className="muted small" data-testid="trend-scale">
+              (0–{formatMs(trendMax > 0 ? trendMax : null)}, all sites)</span></th>
             <th scope="col"><span className="visually-hidden">Actions</span></th>
           </tr>
         </thead>
         <tbody>
-          {targets.map((target) => (
-            <SiteRow key={target.id} target={target} now={now}
+          {rows.map((target) => (
+            <SiteRow key={target.id} target={target} now={now} trendMax={trendMax}
               error={rowError?.id === target.id ? rowError.text : null}
               onEdit={() => { onEdit(target) }} onToggle={() => onToggle(target)} onDelete={() => onDelete(target)} />
           ))}
@@ -142,13 +191,14 @@ function SitesTable ({ targets, now, rowError, onEdit, onToggle, onDelete }: Sit
 interface SiteRowProps {
   target: TargetWithStats
   now: number
+  trendMax: number
   error: string | null
   onEdit: () => void
   onToggle: () => Promise<void>
   onDelete: () => Promise<void>
 }
 
-function SiteRow ({ target, now, error, onEdit, onToggle, onDelete }: SiteRowProps): ReactNode {
+function SiteRow ({ target, now, trendMax, error, onEdit, onToggle, onDelete }: SiteRowProps): ReactNode {
   const [confirming, setConfirming] = useState(false)
   const { stats } = target
   const name = target.label === '' ? target.url : target.label
@@ -183,7 +233,8 @@ function SiteRow ({ target, now, error, onEdit, onToggle, onDelete }: SiteRowPro
       <td className={failing ? 'num bad cell-errors' : 'num cell-errors'} data-label="Errors">
         {formatPercent(stats.errorRate)}
       </td>
-      <td className="trend cell-trend"><Sparkline values={stats.p95TrendMs} label={`p95 trend of ${name}`} /></td>
+      <td className="trend cell-trend"><Sparkline values={stats.p95TrendMs} label={`p95 trend of ${name}`}
+        scaleMax={trendMax} /></td>
       <td className="row-actions cell-actions">
         <button type="button" className="button small ghost" onClick={onEdit}
           aria-label={`Edit ${name}`}>Edit</button>
