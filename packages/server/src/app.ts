@@ -11,6 +11,7 @@ import { adminRoutes } from './http/routes/admin-routes.js'
 import { dashboardRoutes } from './http/routes/dashboard-routes.js'
 import { agentRoutes } from './http/routes/agent-routes.js'
 import { operationsRoutes } from './http/routes/operations-routes.js'
+import { alertAdminRoutes, alertDashboardRoutes } from './http/routes/alerts-routes.js'
 import { installSecurityHeaders, registerWeb } from './http/web-static.js'
 import { REDACTED_PATHS } from './logger.js'
 import type { LogDestination } from './log-format.js'
@@ -72,6 +73,8 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(dashboardRoutes(options.deps))
   await app.register(agentRoutes(options.deps))
   await app.register(operationsRoutes(options.deps))
+  await app.register(alertAdminRoutes(options.deps))
+  await app.register(alertDashboardRoutes(options.deps))
   await registerWeb(app, options.webDist)
   return app
 }

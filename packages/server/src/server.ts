@@ -12,6 +12,7 @@ import { createFleetController, type FleetController } from './fleet/index.js'
 import { SERVER_VERSION } from './version.js'
 import { prettyDestination, type LogDestination } from './log-format.js'
 import type { LogFormat } from './settings.js'
+import { Alerting, type AlertingPassResult } from './alerts/alerting.js'
 
 export interface RunningServer {
   /** Base URL clients use, e.g. http://127.0.0.1:3000. */
@@ -28,6 +29,8 @@ export interface RunningServer {
   database: 'sqlite' | 'postgres'
   /** Runs one reaper pass now (tests and operators); periodic passes continue regardless. */
   reapNow (): Promise<ReaperPassResult>
+  /** Runs one alerting pass now (evaluate, queue, deliver); periodic passes continue regardless. */
+  alertNow (): Promise<AlertingPassResult>
   /** Stops the fleet controller and the reaper, drains HTTP and closes the database. */
   close (): Promise<void>
 }
@@ -54,6 +57,7 @@ export async function startServer (options: ServerOptions = {}): Promise<Running
   const store = new Store(await openDatabase(settings.database))
   let fleet: FleetController | undefined
   let app: FastifyInstance | undefined
+  let alerting: Alerting | undefined
   try {
     const metrics = createMetrics({
       agentsByStatus: () => store.repos.agents.countByStatus(),
@@ -70,6 +74,7 @@ export async function startServer (options: ServerOptions = {}): Promise<Running
         }),
         dashboardRequireAuth: settings.dashboardRequireAuth, fleet: () => fleet, fleetScaler: settings.fleetScaler,
         egress: settings.egress,
+        alerting: () => alerting,
       },
       logLevel: settings.logLevel,
       ...logDestinationOf(settings.logFormat, options.logDestination),
@@ -82,6 +87,11 @@ export async function startServer (options: ServerOptions = {}): Promise<Running
     const url = urlOf(settings.host, port)
     const reaper = new Reaper({ store, metrics, log: app.log, options: settings.reaper })
     reaper.start()
+    alerting = new Alerting({
+      store, log: app.log, externalUrl: settings.alerting.externalUrl ?? url, options: settings.alerting,
+    })
+    alerting.start()
+    const runningAlerting = alerting
     fleet = createFleetController({
       scaler: settings.fleetScaler,
       getDesiredCount: async () => (await store.repos.config.get()).k6DesiredAgentCount,
@@ -102,10 +112,12 @@ export async function startServer (options: ServerOptions = {}): Promise<Running
       dataDir: settings.dataDir,
       database: store.dialect,
       reapNow: () => reaper.runOnce(),
+      alertNow: () => runningAlerting.runOnce(),
       close: () => {
         closing ??= (async () => {
           await fleet?.stop()
           await reaper.stop()
+          await runningAlerting.stop()
           await running.close()
           await store.close()
         })()
@@ -113,6 +125,7 @@ export async function startServer (options: ServerOptions = {}): Promise<Running
       },
     }
   } catch (err) {
+    await alerting?.stop()
     await fleet?.stop()
     await app?.close()
     await store.close()

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path'
 import { parseEnv } from 'node:util'
 import type { FleetScalerKind } from './fleet/index.js'
 import type { ReaperOptions } from './reaper/reaper.js'
+import type { AlertingOptions } from './alerts/alerting.js'
 import type { DatabaseLocation } from './db/database.js'
 import { SettingsInvalid } from './errors.js'
 import { createEgressPolicy, type EgressPolicy } from '@loadfleet/core/egress'
@@ -21,6 +22,8 @@ export interface ServerOptions {
   /** The agents' bearer token. */
   dashboardSecret?: string
   reaper?: ReaperOptions
+  /** Alert evaluation and delivery timing; `externalUrl` is the dashboard URL that notifications link to. */
+  alerting?: AlertingOptions
   fleetScaler?: FleetScalerKind
   /** pino level; tests pass 'silent'. */
   logLevel?: string
@@ -43,6 +46,7 @@ export interface Settings {
   dashboardRequireAuth: boolean
   fleetScaler: FleetScalerKind
   reaper: ReaperOptions
+  alerting: AlertingOptions
   logLevel: string
   /** TARGET_ALLOW / TARGET_DENY, plus the built-in denials (link-local, cloud metadata). */
   egress: EgressPolicy
@@ -122,6 +126,30 @@ function databaseOf (url: string | undefined, dataDir: string): DatabaseLocation
   })
 }
 
+function parseMs (name: string, text: string | undefined, min: number): number | undefined {
+  if (text === undefined) return undefined
+  const value = Number(text)
+  if (!/^\d+$/.test(text.trim()) || value < min) {
+    throw new SettingsInvalid({ setting: name, problem: `expected a whole number of milliseconds ≥ ${min}, got "${text}"` })
+  }
+  return value
+}
+
+function alertingOf (env: Record<string, string | undefined>, given: AlertingOptions | undefined): AlertingOptions {
+  const externalUrl = nonEmpty(env.EXTERNAL_URL)
+  if (externalUrl !== undefined && !/^https?:\/\/[^/]/i.test(externalUrl)) {
+    throw new SettingsInvalid({ setting: 'EXTERNAL_URL', problem: 'expected the dashboard\'s http:// or https:// URL' })
+  }
+  const fromEnv: AlertingOptions = {
+    intervalMs: parseMs('ALERT_EVAL_INTERVAL_MS', nonEmpty(env.ALERT_EVAL_INTERVAL_MS), 100),
+    retryBaseMs: parseMs('ALERT_RETRY_BASE_MS', nonEmpty(env.ALERT_RETRY_BASE_MS), 10),
+    retryMaxMs: parseMs('ALERT_RETRY_MAX_MS', nonEmpty(env.ALERT_RETRY_MAX_MS), 10),
+    externalUrl,
+  }
+  const defined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined))
+  return { ...defined(fromEnv), ...defined(given ?? {}) }
+}
+
 /** Resolves every setting from options and environment; throws SettingsInvalid naming the bad one. */
 export function resolveSettings (options: ServerOptions = {}): Settings {
   const env = options.env ?? defaultEnv()
@@ -159,6 +187,7 @@ export function resolveSettings (options: ServerOptions = {}): Settings {
     dashboardRequireAuth: parseBool('DASHBOARD_REQUIRE_AUTH', env.DASHBOARD_REQUIRE_AUTH),
     fleetScaler: scaler as FleetScalerKind,
     reaper: options.reaper ?? {},
+    alerting: alertingOf(env, options.alerting),
     logLevel,
     egress: egress.policy,
     logFormat: logFormat as LogFormat,

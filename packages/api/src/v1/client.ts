@@ -4,6 +4,10 @@ import type {
   TargetWithStats,
 } from './schemas.js'
 import type { BaselinePin, Change, ChangeState, TargetBaseline } from './judging.js'
+import type {
+  AlertChannel, AlertChannelCreate, AlertChannelPatch, AlertChannelTestResult, AlertRule, AlertRuleCreate,
+  AlertRulePatch, AlertsOverview, Silence, SilenceCreate,
+} from './alerts.js'
 import { ROUTES } from './routes.js'
 
 /** A non-2xx answer from the API, rebuilt from its `{ code, message, details }` body. */
@@ -109,7 +113,52 @@ export class ApiClient {
     return this.request('POST', ROUTES.adminFleetReconcile, { auth: 'admin', body: {} })
   }
 
+  listAlertChannels (): Promise<{ data: AlertChannel[] }> {
+    return this.request('GET', ROUTES.adminAlertChannels, { auth: 'admin' })
+  }
+
+  createAlertChannel (body: AlertChannelCreate): Promise<AlertChannel> {
+    return this.request('POST', ROUTES.adminAlertChannels, { auth: 'admin', body })
+  }
+
+  updateAlertChannel (id: string, body: AlertChannelPatch): Promise<AlertChannel> {
+    return this.request('PATCH', ROUTES.adminAlertChannel(id), { auth: 'admin', body })
+  }
+
+  deleteAlertChannel (id: string): Promise<void> {
+    return this.request('DELETE', ROUTES.adminAlertChannel(id), { auth: 'admin' })
+  }
+
+  testAlertChannel (id: string): Promise<AlertChannelTestResult> {
+    return this.request('POST', ROUTES.adminAlertChannelTest(id), { auth: 'admin', body: {} })
+  }
+
+  listAlertRules (): Promise<{ data: AlertRule[] }> {
+    return this.request('GET', ROUTES.adminAlertRules, { auth: 'admin' })
+  }
+
+  createAlertRule (body: AlertRuleCreate): Promise<AlertRule> {
+    return this.request('POST', ROUTES.adminAlertRules, { auth: 'admin', body })
+  }
+
+  updateAlertRule (id: string, body: AlertRulePatch): Promise<AlertRule> {
+    return this.request('PATCH', ROUTES.adminAlertRule(id), { auth: 'admin', body })
+  }
+
+  deleteAlertRule (id: string): Promise<void> {
+    return this.request('DELETE', ROUTES.adminAlertRule(id), { auth: 'admin' })
+  }
+
+  listSilences (): Promise<{ data: Silence[] }> { return this.request('GET', ROUTES.adminSilences, { auth: 'admin' }) }
+  createSilence (body: SilenceCreate): Promise<Silence> {
+    return this.request('POST', ROUTES.adminSilences, { auth: 'admin', body })
+  }
+
+  deleteSilence (id: string): Promise<void> { return this.request('DELETE', ROUTES.adminSilence(id), { auth: 'admin' }) }
+
   // Dashboard (read-only)
+  dashboardAlerts (): Promise<AlertsOverview> { return this.request('GET', ROUTES.dashboardAlerts, { auth: 'admin' }) }
+
   dashboardTargets (): Promise<{ data: TargetWithStats[] }> {
     return this.request('GET', ROUTES.dashboardTargets, { auth: 'admin' })
   }

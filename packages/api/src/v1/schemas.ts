@@ -56,6 +56,13 @@ const Summary = z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
 
 const IsoTime = z.string().describe('ISO-8601 timestamp')
 
+/** A site's labels: alert rules select sites by them and silences match them. */
+export const TargetLabels = z.record(
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'expected a label name: letters, digits and "_", not starting with a digit'),
+  z.string().max(200),
+).refine((labels) => Object.keys(labels).length <= 20, { message: 'expected at most 20 labels' })
+  .describe('Labels, e.g. { "team": "shop", "env": "prod" }')
+
 /** What an admin declares about a site to test. */
 export const TargetCreate = z.strictObject({
   url: HttpUrl,
@@ -67,6 +74,7 @@ export const TargetCreate = z.strictObject({
   enabled: z.boolean().default(true).describe('Whether agents pick up this target'),
   thresholds: Thresholds.default({}),
   expectedStatuses: ExpectedStatuses.default([...DEFAULT_EXPECTED_STATUSES]),
+  labels: TargetLabels.default({}),
 })
 export type TargetCreate = z.input<typeof TargetCreate>
 
@@ -80,6 +88,7 @@ export const TargetPatch = z.strictObject({
   enabled: z.boolean().optional(),
   thresholds: Thresholds.optional(),
   expectedStatuses: ExpectedStatuses.optional(),
+  labels: TargetLabels.optional(),
 }).refine((patch) => Object.keys(patch).length > 0, { message: 'expected at least one field to change' })
 export type TargetPatch = z.input<typeof TargetPatch>
 
@@ -94,6 +103,8 @@ export const Target = z.object({
   /** The site's own thresholds; the defaults (admin config) apply to every metric key not named here. */
   thresholds: z.record(z.string(), z.array(z.string())),
   expectedStatuses: z.array(z.union([z.int(), z.string()])),
+  /** Always sent by this server; optional so older servers' answers still parse. */
+  labels: z.record(z.string(), z.string()).optional(),
   createdAt: IsoTime,
   updatedAt: IsoTime,
 })

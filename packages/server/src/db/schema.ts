@@ -17,6 +17,8 @@ export interface TargetRow {
   expected_statuses_json: string
   created_at: number
   updated_at: number
+  /** JSON object of the site's labels (rule selectors, silences). */
+  labels_json: string
 }
 
 export interface AgentRow {
@@ -132,6 +134,90 @@ export interface TargetCounterRow {
   value: number
 }
 
+export interface AlertRuleRow {
+  id: string
+  name: string
+  condition: string
+  k: number
+  m: number
+  severity: 'critical' | 'warning' | 'info'
+  labels_json: string
+  description: string
+  target_id: string | null
+  selector_json: string
+  enabled: number
+  built_in: number
+  created_at: number
+  updated_at: number
+}
+
+export interface AlertChannelRow {
+  id: string
+  name: string
+  type: 'webhook' | 'slack' | 'alertmanager'
+  url: string
+  /** HMAC key of webhook channels; never leaves the server except as a signature. */
+  secret: string | null
+  enabled: number
+  send_resolved: number
+  group_wait_ms: number
+  group_interval_ms: number
+  repeat_interval_ms: number
+  created_at: number
+  updated_at: number
+}
+
+export interface AlertSilenceRow {
+  id: string
+  matchers_json: string
+  starts_at: number
+  ends_at: number
+  comment: string
+  created_by: string
+  created_at: number
+}
+
+export interface AlertRow {
+  id: string
+  fingerprint: string
+  rule_id: string
+  target_id: string
+  state: 'pending' | 'firing' | 'resolved'
+  severity: 'critical' | 'warning' | 'info'
+  labels_json: string
+  annotations_json: string
+  pending_at: number
+  firing_at: number | null
+  resolved_at: number | null
+  updated_at: number
+}
+
+export interface AlertGroupRow {
+  channel_id: string
+  group_key: string
+  /** Notifications created for this group so far; part of each one's idempotency key. */
+  seq: number
+  /** JSON array of the fingerprints last notified as firing. */
+  notified_json: string
+  last_notified_at: number
+}
+
+export interface AlertNotificationRow {
+  /** The idempotency key: channel, group and sequence number. */
+  id: string
+  channel_id: string
+  group_key: string
+  status: 'firing' | 'resolved'
+  /** The exact body to send (and sign), rendered for the channel's type when the notification was created. */
+  body: string
+  state: 'pending' | 'delivered' | 'failed'
+  attempts: number
+  next_attempt_at: number
+  last_error: string | null
+  created_at: number
+  delivered_at: number | null
+}
+
 export interface Database {
   targets: TargetRow
   agents: AgentRow
@@ -143,4 +229,10 @@ export interface Database {
   run_histograms: RunHistogramRow
   target_baselines: TargetBaselineRow
   changes: ChangeRow
+  alert_rules: AlertRuleRow
+  alert_channels: AlertChannelRow
+  alert_silences: AlertSilenceRow
+  alerts: AlertRow
+  alert_groups: AlertGroupRow
+  alert_notifications: AlertNotificationRow
 }

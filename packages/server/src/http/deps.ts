@@ -2,6 +2,7 @@ import { AGENT_TIME_FUTURE_MS, AGENT_TIME_PAST_MS, maskUrlsIn, type FleetStatus 
 import type { Store } from '../db/store.js'
 import type { Auth } from './auth.js'
 import type { Metrics } from '../metrics.js'
+import type { Alerting } from '../alerts/alerting.js'
 import { RequestInvalid, TargetDenied } from '../errors.js'
 import { createEgressPolicy, egressRefusal, portOf, type EgressPolicy } from '@loadfleet/core/egress'
 import { NO_SCALER_NOTE, type FleetController } from '../fleet/index.js'
@@ -17,6 +18,8 @@ export interface RouteDeps {
   fleetScaler: FleetStatus['scaler']
   /** Where targets may point (TARGET_ALLOW / TARGET_DENY); the built-in denials when unset. */
   egress?: EgressPolicy
+  /** The alerting loop once the server listens; undefined in app.inject tests without one. */
+  alerting?: (() => Alerting | undefined) | undefined
 }
 
 const DEFAULT_EGRESS = createEgressPolicy({}).policy

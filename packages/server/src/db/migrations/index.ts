@@ -3,6 +3,7 @@ import { initialMigration } from './0001-initial.js'
 import { targetCountersMigration } from './0002-target-counters.js'
 import { verdictsBaselinesMigration } from './0003-verdicts-baselines.js'
 import { agentHealthMigration } from './0004-agent-health.js'
+import { alertsMigration } from './0005-alerts.js'
 
 export type DialectName = 'sqlite' | 'postgres'
 
@@ -15,6 +16,7 @@ export function migrationProvider (dialect: DialectName): MigrationProvider {
         '0002-target-counters': { up: (db: Kysely<unknown>) => targetCountersMigration(db) },
         '0003-verdicts-baselines': { up: (db: Kysely<unknown>) => verdictsBaselinesMigration(db) },
         '0004-agent-health': { up: (db: Kysely<unknown>) => agentHealthMigration(db) },
+        '0005-alerts': { up: (db: Kysely<unknown>) => alertsMigration(db) },
       })
     },
   }

@@ -12,6 +12,8 @@ export interface TargetSpec {
   enabled: boolean
   thresholds: Record<string, string[]>
   expectedStatuses: Array<number | string>
+  /** Absent = no labels. */
+  labels?: Record<string, string> | undefined
 }
 
 /** A partial update, as the admin API parsed it. */
@@ -20,6 +22,7 @@ export type TargetSpecPatch = { [K in keyof TargetSpec]?: TargetSpec[K] | undefi
 const FIELD_COLUMNS = {
   url: 'url', label: 'label', vus: 'vus', durationS: 'duration_s', runIntervalMs: 'run_interval_ms', enabled: 'enabled',
   thresholds: 'thresholds_json', expectedStatuses: 'expected_statuses_json',
+  labels: 'labels_json',
 } as const satisfies Record<keyof TargetSpec, keyof TargetRow>
 
 export function toTarget (row: Selectable<TargetRow>): Target {
@@ -33,6 +36,7 @@ export function toTarget (row: Selectable<TargetRow>): Target {
     enabled: row.enabled === 1,
     thresholds: JSON.parse(row.thresholds_json) as Record<string, string[]>,
     expectedStatuses: JSON.parse(row.expected_statuses_json) as Array<number | string>,
+    labels: JSON.parse(row.labels_json) as Record<string, string>,
     createdAt: new Date(Number(row.created_at)).toISOString(),
     updatedAt: new Date(Number(row.updated_at)).toISOString(),
   }
@@ -63,6 +67,7 @@ export class TargetsRepo {
       run_interval_ms: spec.runIntervalMs, enabled: spec.enabled ? 1 : 0,
       thresholds_json: JSON.stringify(spec.thresholds), expected_statuses_json: JSON.stringify(spec.expectedStatuses),
       created_at: now, updated_at: now,
+      labels_json: JSON.stringify(spec.labels ?? {}),
     }
     await this.#db.insertInto('targets').values(row).execute()
     return toTarget(row)

@@ -56,6 +56,7 @@ export function agentRoutes (deps: RouteDeps) {
         errorMessage: req.body.errorMessage, metrics: req.body.metrics, summary: req.body.summary,
       })
       if (written) await afterRunJudged(deps.store, run, req.log)
+      deps.alerting?.()?.poke() // evaluate soon; the periodic pass would catch it anyway
       return run
     })
   }
