@@ -6,12 +6,14 @@ import { SitesPage } from './pages/sites-page'
 import { SiteDetailPage } from './pages/site-detail-page'
 import { RunsPage } from './pages/runs-page'
 import { RunDetailPage } from './pages/run-detail-page'
+import { AlertsPage } from './pages/alerts-page'
 import { EmptyState } from './components/states'
 
 const TABS = [
   { label: 'Fleet', to: paths.fleet, pages: ['fleet'] },
   { label: 'Sites', to: paths.sites, pages: ['sites', 'site'] },
   { label: 'Runs', to: paths.runs, pages: ['runs', 'run'] },
+  { label: 'Alerts', to: paths.alerts, pages: ['alerts'] },
 ] as const
 
 export function App (): ReactNode {
@@ -74,6 +76,7 @@ function Page ({ route }: { route: Route }): ReactNode {
     case 'site': return <SiteDetailPage key={route.id} id={route.id} />
     case 'runs': return <RunsPage />
     case 'run': return <RunDetailPage key={route.id} id={route.id} />
+    case 'alerts': return <AlertsPage />
     case 'not-found':
       return (
         <EmptyState title="Page not found">

@@ -7,6 +7,7 @@ export type Route =
   | { page: 'site', id: string }
   | { page: 'runs' }
   | { page: 'run', id: string }
+  | { page: 'alerts' }
   | { page: 'not-found' }
 
 export const BASE = '/agents/k6'
@@ -46,6 +47,7 @@ export function matchRoute (pathname: string): Route {
   if (path === '' || path === BASE) return { page: 'fleet' }
   if (path === `${BASE}/sites`) return { page: 'sites' }
   if (path === `${BASE}/runs`) return { page: 'runs' }
+  if (path === `${BASE}/alerts`) return { page: 'alerts' }
   const site = /^\/agents\/k6\/sites\/([^/]+)$/.exec(path)
   if (site?.[1] !== undefined) return { page: 'site', id: decodeURIComponent(site[1]) }
   const run = /^\/agents\/k6\/runs\/([^/]+)$/.exec(path)
@@ -59,6 +61,7 @@ export const paths = {
   site: (id: string) => `${BASE}/sites/${encodeURIComponent(id)}`,
   runs: `${BASE}/runs`,
   run: (id: string) => `${BASE}/runs/${encodeURIComponent(id)}`,
+  alerts: `${BASE}/alerts`,
 }
 
 /** Builds `path?query`, dropping empty values so URLs stay short and shareable. */
