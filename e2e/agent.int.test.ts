@@ -70,7 +70,7 @@ describe('loadfleet agent against a real control plane', () => {
     expect(bad.stray.join('\n')).toMatch(/POLL_INTERVAL_MS="soon": expected an integer/)
   })
 
-  it('on SIGTERM aborts the running test within 5 s, reports it as error and exits 0', async () => {
+  it('on SIGTERM aborts the running test within 5 s, reports it as aborted, leaves (offline at once) and exits 0', async () => {
     const t = await client.createTarget({ url: targetUrl, label: 'long', vus: 2, durationS: 60, runIntervalMs: 3_600_000 })
     const worker = agent('agent-sigterm')
     const runId = await waitFor('a run to start', () => worker.startedRunIds()[0], 20_000)
@@ -80,7 +80,16 @@ describe('loadfleet agent against a real control plane', () => {
     expect(await worker.stop('SIGTERM')).toBe(0)
     expect(Date.now() - askedAt).toBeLessThan(6000)
     const run = await client.getRun(runId)
-    expect(run).toMatchObject({ status: 'error', errorMessage: 'agent shutting down' })
+    expect(run).toMatchObject({ status: 'aborted', errorMessage: 'agent shutting down' })
+    // Offline at once, without waiting for the reaper (3 missed heartbeats, or 5 min).
+    const left = (await client.dashboardAgents()).data.find((a) => a.name === 'agent-sigterm')
+    expect(left).toMatchObject({ status: 'offline', currentRunId: null })
+    expect(Date.now() - askedAt).toBeLessThan(8000)
+    // An aborted run is no figure of the site: not a chart point, not the site's verdict.
+    expect((await client.targetSeries(t.id)).data.map((p) => p.runId)).not.toContain(runId)
+    const listed = (await client.dashboardTargets()).data.find((x) => x.id === t.id)
+    expect(listed?.stats.lastVerdict).toBeNull()
+    expect(listed?.stats.lastStatus).toBe('aborted')
     await client.deleteTarget(t.id)
   })
 

@@ -22,7 +22,7 @@ export interface AgentExit {
 /** A running agent. */
 export interface Agent {
   readonly name: string
-  /** Stops taking work, aborts running tests (reported as `error`), flushes the spool; resolves when done. */
+  /** Stops taking work, aborts running tests (reported as `aborted`), flushes the spool; resolves when done. */
   stop (reason: string): Promise<AgentExit>
   /** Settles when the agent has stopped, whether asked to or after a fatal error. */
   readonly done: Promise<AgentExit>
@@ -35,6 +35,8 @@ const SHUTDOWN_ABORT_MS = 5000
 const DEFAULT_SHUTDOWN_FLUSH_MS = 10_000
 const SHUTTING_DOWN = 'agent shutting down'
 const PARENT_CHECK_MS = 1000
+// Telling the control plane we leave is best effort: it must never hold up the exit.
+const LEAVE_TIMEOUT_MS = 2000
 
 interface ActiveRun { targetId: string, controller: AbortController, settled: Promise<void>, finished: boolean }
 
@@ -276,17 +278,31 @@ class AgentProcess {
     await Promise.race([Promise.all(runs.map(([, run]) => run.settled)), sleep(SHUTDOWN_ABORT_MS)])
     for (const [runId, run] of runs) {
       if (!run.finished) {
-        await this.#complete(runId, run, { status: 'error', finishedAt: new Date().toISOString(), errorMessage: SHUTTING_DOWN })
+        await this.#complete(runId, run, { status: 'aborted', finishedAt: new Date().toISOString(), errorMessage: SHUTTING_DOWN })
       }
     }
     if (exit.code === 0) {
       const flushed = await this.#deliverer.flush(this.#o.shutdownFlushMs ?? DEFAULT_SHUTDOWN_FLUSH_MS)
       this.#log.log(flushed ? 'info' : 'warn', 'spool_flushed', { undelivered: this.#spool.size, complete: flushed })
+      if (this.#registered) await this.#leave(reason)
     }
     this.#deliverer.stop()
     this.#log.log('info', 'agent_stopped', { reason, exitCode: exit.code })
     this.#resolveDone(exit)
     return exit
+  }
+
+  /** Best effort: the control plane shows this agent `offline` at once instead of after missed heartbeats. */
+  async #leave (reason: string): Promise<void> {
+    const client = new ApiClient({
+      baseUrl: this.#o.dashboardUrl, agentToken: this.#o.dashboardSecret, timeoutMs: LEAVE_TIMEOUT_MS,
+    })
+    try {
+      await client.leaveAgent(this.#o.agentName, { reason: reason.slice(0, 200) })
+      this.#log.log('info', 'agent_left', { agent: this.#o.agentName })
+    } catch (err) {
+      this.#log.log('warn', 'leave_failed', { error: errorText(err) })
+    }
   }
 
   async #fatal (err: unknown): Promise<void> {
@@ -297,5 +313,5 @@ class AgentProcess {
 }
 
 function shutdownFinish (finish: RunFinish): RunFinish {
-  return { ...finish, status: 'error', errorMessage: SHUTTING_DOWN }
+  return { ...finish, status: 'aborted', errorMessage: SHUTTING_DOWN }
 }

@@ -1,7 +1,7 @@
 import type {
-  Agent, AgentHeartbeat, AgentRegister, AgentTarget, AuditEntry, Config, ConfigSaved, ConfigUpdate, FleetStatus, Run,
-  RunDetail, RunFinish, RunStart, RunsQuery, SeriesBucketsPage, SeriesPoint, Target, TargetCreate, TargetPatch,
-  TargetWithStats,
+  Agent, AgentHeartbeat, AgentLeave, AgentRegister, AgentTarget, AuditEntry, Config, ConfigSaved, ConfigUpdate,
+  FleetStatus, Run, RunDetail, RunFinish, RunStart, RunsQuery, SeriesBucketsPage, SeriesPoint, Target, TargetCreate,
+  TargetPatch, TargetWithStats,
 } from './schemas.js'
 import type { BaselinePin, Change, ChangeState, TargetBaseline } from './judging.js'
 import type {
@@ -201,6 +201,11 @@ export class ApiClient {
 
   heartbeat (name: string, body: AgentHeartbeat): Promise<Agent> {
     return this.request('POST', ROUTES.agentHeartbeat(name), { auth: 'agent', body })
+  }
+
+  /** Tells the control plane this agent is stopping cleanly: it shows `offline` at once. */
+  leaveAgent (name: string, body: AgentLeave = {}): Promise<Agent> {
+    return this.request('POST', ROUTES.agentLeave(name), { auth: 'agent', body })
   }
 
   agentTargets (name: string): Promise<{ data: AgentTarget[] }> {

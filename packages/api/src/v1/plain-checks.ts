@@ -29,7 +29,7 @@ export function seriesBucketMs (value: string): number | undefined {
 }
 
 /** Every value of a run's status, in the order a dashboard lists them. */
-export const RUN_STATUSES = ['running', 'passed', 'failed', 'error'] as const
+export const RUN_STATUSES = ['running', 'passed', 'failed', 'error', 'aborted'] as const
 
 // Kubernetes pod names and DNS host names are at most 253 characters. The server's router accepts path parameters
 // of exactly this length, so every registered name also works in /api/k6/agents/{name}/….

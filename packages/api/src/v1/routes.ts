@@ -32,6 +32,7 @@ export const ROUTES = {
   // Agents: bearer DASHBOARD_SECRET.
   agentRegister: '/api/k6/agents/register',
   agentHeartbeat: (name: string) => `/api/k6/agents/${encodeURIComponent(name)}/heartbeat`,
+  agentLeave: (name: string) => `/api/k6/agents/${encodeURIComponent(name)}/leave`,
   agentTargets: (name: string) => `/api/k6/agents/${encodeURIComponent(name)}/targets`,
   agentRunStart: (name: string) => `/api/k6/agents/${encodeURIComponent(name)}/runs`,
   agentRunFinish: (name: string, runId: string) =>

@@ -114,7 +114,7 @@ export type Target = z.infer<typeof Target>
 export const TargetWithStats = Target.extend({
   stats: z.object({
     lastRunAt: IsoTime.nullable(),
-    lastStatus: z.enum(['running', 'passed', 'failed', 'error']).nullable(),
+    lastStatus: z.enum(RUN_STATUSES).nullable(),
     p95Ms: z.number().nullable(),
     errorRate: z.number().nullable(),
     /** p95 of the most recent finished runs, oldest first (at most 20). */
@@ -172,12 +172,20 @@ export const AgentHeartbeat = z.strictObject({
 })
 export type AgentHeartbeat = z.input<typeof AgentHeartbeat>
 
+/** Sent by an agent stopping cleanly: it is `offline` at once (the reaper only handles agents that vanish). */
+export const AgentLeave = z.strictObject({
+  reason: StoredText(200).optional().describe('Why the agent is leaving, e.g. "SIGTERM"'),
+})
+export type AgentLeave = z.input<typeof AgentLeave>
+
 /**
  * - `running`: an agent started it and has not reported a result yet.
  * - `passed`: finished; some request succeeded and no threshold (the site's or the defaults) was crossed.
  * - `failed`: finished, but no request succeeded or a threshold was crossed; `failureReason` says which, with the
  *   observed value. The control plane judges this itself from the reported result, whatever the agent said.
  * - `error`: could not complete (agent reported it, or the reaper found it stopped reporting).
+ * - `aborted`: stopped on purpose before it finished (its agent was shut down cleanly, e.g. SIGTERM or stopping
+ *   `loadfleet up`); not a verdict on the target, so left out of trends, charts, regression checks and alerts.
  */
 export const RunStatus = z.enum(RUN_STATUSES)
 export type RunStatus = z.infer<typeof RunStatus>
@@ -208,7 +216,7 @@ export type RunStart = z.input<typeof RunStart>
 
 /** An agent reports a run's result; the same result twice is stored once, a different one is a 409. */
 export const RunFinish = z.strictObject({
-  status: z.enum(['passed', 'failed', 'error']),
+  status: z.enum(['passed', 'failed', 'error', 'aborted']),
   finishedAt: IsoTime.optional(),
   errorMessage: StoredText(4000).nullable().default(null),
   metrics: RunMetrics.nullable().default(null),

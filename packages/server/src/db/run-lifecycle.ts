@@ -12,7 +12,7 @@ export interface StartRunInput { agentName: string, id: string, targetId: string
 export interface FinishRunInput {
   agentName: string
   id: string
-  status: 'passed' | 'failed' | 'error'
+  status: 'passed' | 'failed' | 'error' | 'aborted'
   finishedAt: number
   errorMessage: string | null
   metrics: RunMetrics | null

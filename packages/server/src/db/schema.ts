@@ -40,7 +40,7 @@ export interface RunRow {
   id: string
   target_id: string
   agent_name: string
-  status: 'running' | 'passed' | 'failed' | 'error'
+  status: 'running' | 'passed' | 'failed' | 'error' | 'aborted'
   /** The target's durationS when the run started: the reaper's deadline must not move when the target is edited. */
   duration_s: number
   started_at: number

@@ -203,14 +203,15 @@ export class Store {
     const targets = await this.repos.targets.list()
     return await Promise.all(targets.map(async (target) => {
       const [latest, measured] = await Promise.all([
-        this.repos.runs.latestForTarget(target.id, 2),
+        this.repos.runs.latestForTarget(target.id, 4),
         this.db.selectFrom('runs').select(['p95_ms', 'error_rate', 'started_at'])
-          .where('target_id', '=', target.id).where('status', '!=', 'running').where('p95_ms', 'is not', null)
+          .where('target_id', '=', target.id).where('status', 'not in', ['running', 'aborted']).where('p95_ms', 'is not', null)
           .orderBy('started_at', 'desc').orderBy('id', 'desc').limit(TREND_POINTS).execute(),
       ])
       const last = latest[0]
       // The verdict is the newest finished run's; a site tested back to back is often running right now.
-      const judged = latest.find((row) => row.status !== 'running')
+      // An aborted run (stopped on purpose) is no verdict either.
+      const judged = latest.find((row) => row.status !== 'running' && row.status !== 'aborted')
       const newestMeasured = measured[0]
       return {
         ...target,

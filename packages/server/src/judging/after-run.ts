@@ -7,6 +7,8 @@ import type { Store } from '../db/store.js'
  * Failures here are logged, never returned: the result itself is already stored.
  */
 export async function afterRunJudged (store: Store, run: Run, log: FastifyBaseLogger): Promise<void> {
+  // An aborted run was stopped on purpose: it says nothing of the site, so no regression check and no alert.
+  if (run.status === 'aborted') return
   try {
     await store.trackChanges(run.targetId)
   } catch (err) {

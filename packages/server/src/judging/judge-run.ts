@@ -11,7 +11,7 @@ export interface EffectiveThreshold {
 
 /** What an agent reported, as the finish route parsed it. */
 export interface ReportedResult {
-  status: 'passed' | 'failed' | 'error'
+  status: 'passed' | 'failed' | 'error' | 'aborted'
   errorMessage: string | null
   metrics: RunMetrics | null
   summary: Record<string, unknown> | null
@@ -19,7 +19,7 @@ export interface ReportedResult {
 
 /** The control plane's judgement of a run, and the figures stored beside it. */
 export interface JudgedRun {
-  status: 'passed' | 'failed' | 'error'
+  status: 'passed' | 'failed' | 'error' | 'aborted'
   failureReason: string | null
   verdict: RunVerdict | null
   metrics: RunMetrics | null
@@ -216,9 +216,9 @@ export function judgeRun (options: {
     errorKinds: view.errorKinds,
     latencyHistogram: typeof histogram === 'string' && !noSuccess ? histogram : null,
   }
-  if (reported.status === 'error') {
-    const reason = reported.errorMessage ?? 'the run could not complete'
-    return { ...base, status: 'error', failureReason: reason, verdict: null }
+  if (reported.status === 'error' || reported.status === 'aborted') {
+    const reason = reported.errorMessage ?? (reported.status === 'error' ? 'the run could not complete' : 'the run was stopped')
+    return { ...base, status: reported.status, failureReason: reason, verdict: null }
   }
   const ctx: JudgeContext = { view, counts, noSuccess, errorRate: reported.metrics?.error_rate ?? null }
   const results = options.thresholds.map((t) => judgeThreshold(t, ctx))

@@ -62,6 +62,16 @@ export class AgentsRepo {
     return row === undefined ? undefined : toAgent(row)
   }
 
+  /** An agent stopping cleanly: offline at once, with no current run. */
+  async leave (options: { name: string, now: number }): Promise<Agent | undefined> {
+    const row = await this.#db.updateTable('agents')
+      .set({ status: 'offline', current_run_id: null, last_seen_at: options.now })
+      .where('name', '=', options.name)
+      .returningAll()
+      .executeTakeFirst()
+    return row === undefined ? undefined : toAgent(row)
+  }
+
   async setCurrentRun (options: { name: string, runId: string, now: number }): Promise<void> {
     await this.#db.updateTable('agents')
       .set({ status: 'busy', current_run_id: options.runId, last_seen_at: options.now })

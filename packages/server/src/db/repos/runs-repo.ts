@@ -7,7 +7,7 @@ import type { SeriesRunRow } from '../../series/series-buckets.js'
 export type RunWithTarget = Selectable<RunRow> & { target_label: string | null, target_url: string | null }
 
 export interface RunResultWrite {
-  status: 'passed' | 'failed' | 'error'
+  status: 'passed' | 'failed' | 'error' | 'aborted'
   finishedAt: number
   errorMessage: string | null
   metrics: RunMetrics | null
@@ -179,6 +179,7 @@ export class RunsRepo {
     const rows = await this.#db.selectFrom('runs')
       .select(['id', 'started_at', 'status', 'p50_ms', 'p95_ms', 'p99_ms', 'error_rate', 'rps'])
       .where('target_id', '=', options.targetId)
+      .where('status', '!=', 'aborted') // stopped on purpose: no figure of the site's
       .where('started_at', '>=', options.fromMs)
       .where('started_at', '<=', options.toMs)
       .orderBy('started_at', 'desc').orderBy('id', 'desc')

@@ -46,10 +46,10 @@ function siteName (target: { id: string, label: string, url: string }): string {
 export async function siteSnapshots (db: Kysely<Database>): Promise<SiteSnapshot[]> {
   const targetId = sql.ref<string>('t.id')
   const finishedOf = (offset: number) => db.selectFrom('runs as f').select('f.id')
-    .where('f.target_id', '=', targetId).where('f.status', '!=', 'running')
+    .where('f.target_id', '=', targetId).where('f.status', 'not in', ['running', 'aborted'])
     .orderBy('f.started_at', 'desc').orderBy('f.id', 'desc').limit(1).offset(offset)
   const statusOf = (offset: number) => db.selectFrom('runs as s').select('s.status')
-    .where('s.target_id', '=', targetId).where('s.status', '!=', 'running')
+    .where('s.target_id', '=', targetId).where('s.status', 'not in', ['running', 'aborted'])
     .orderBy('s.started_at', 'desc').orderBy('s.id', 'desc').limit(1).offset(offset)
   const rows = await db.selectFrom('targets as t')
     .leftJoin('runs as r', (join) => join.on((eb) => eb('r.id', '=', finishedOf(0))))

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { Agent, AgentHeartbeat, AgentName, AgentRegister, AgentTarget, Run, RunFinish, RunId, RunStart } from '@loadfleet/api'
+import { Agent, AgentHeartbeat, AgentLeave, AgentName, AgentRegister, AgentTarget, Run, RunFinish, RunId, RunStart } from '@loadfleet/api'
 import { agentTimeMs, type RouteDeps } from '../deps.js'
 import { recordRunResult, startRun } from '../../db/run-lifecycle.js'
 import { afterRunJudged } from '../../judging/after-run.js'
@@ -11,7 +11,7 @@ const NameParams = z.strictObject({ name: AgentName })
 const RunParams = z.strictObject({ name: AgentName, runId: RunId })
 const security = [{ bearerAuth: [] }]
 
-/** Agent routes (bearer DASHBOARD_SECRET): register, heartbeat, poll targets, start and finish runs. */
+/** Agent routes (bearer DASHBOARD_SECRET): register, heartbeat, leave, poll targets, start and finish runs. */
 export function agentRoutes (deps: RouteDeps) {
   return function register (plugin: FastifyInstance): void {
     const app = plugin.withTypeProvider<ZodTypeProvider>()
@@ -30,6 +30,15 @@ export function agentRoutes (deps: RouteDeps) {
     }, async (req) => {
       const agent = await deps.store.repos.agents.heartbeat({ name: req.params.name, ...req.body, now: Date.now() })
       if (agent === undefined) throw new AgentNotFound({ name: req.params.name })
+      return agent
+    })
+
+    app.post('/api/k6/agents/:name/leave', {
+      schema: { tags, security, params: NameParams, body: AgentLeave, response: { 200: Agent } },
+    }, async (req) => {
+      const agent = await deps.store.repos.agents.leave({ name: req.params.name, now: Date.now() })
+      if (agent === undefined) throw new AgentNotFound({ name: req.params.name })
+      req.log.info({ agent: agent.name, reason: req.body.reason }, 'agent_left')
       return agent
     })
 
