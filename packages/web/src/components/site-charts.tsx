@@ -90,6 +90,22 @@ function bucketsData (buckets: SeriesBucket[], bucketMs: number): ChartData {
   }
 }
 
+// `p(95)<500`, `p(99) <= 1200`, `med<200`: a latency limit the chart can draw as a line (k6 threshold syntax, in ms).
+const LATENCY_LIMIT = /^\s*(p\((\d+(?:\.\d+)?)\)|med|avg|max)\s*<=?\s*(\d+(?:\.\d+)?)\s*$/
+const THRESHOLD_LINE = '#7c3aed'
+
+/** Horizontal lines for the site's http_req_duration thresholds, labelled with their expression. */
+export function thresholdLines (thresholds: Record<string, string[]> | undefined): NonNullable<ChartOverlays['lines']> {
+  const expressions = Object.entries(thresholds ?? {})
+    .filter(([metric]) => metric === 'http_req_duration' || metric.startsWith('http_req_duration{'))
+    .flatMap(([, list]) => list)
+  return expressions.flatMap((expression) => {
+    const match = LATENCY_LIMIT.exec(expression)
+    const value = match?.[3] === undefined ? NaN : Number(match[3])
+    return Number.isFinite(value) ? [{ scale: 'ms', value, color: THRESHOLD_LINE, label: `threshold ${expression.trim()}` }] : []
+  })
+}
+
 /** "15 minutes", "1 hour", "2 hours". */
 export function bucketWords (ms: number): string {
   if (ms % 3_600_000 === 0) return ms === 3_600_000 ? '1 hour' : `${ms / 3_600_000} hours`
@@ -98,13 +114,19 @@ export function bucketWords (ms: number): string {
 }
 
 /** The site's latency and health charts: every run (click one to open it), or buckets of runs for long ranges. */
-export function SiteCharts ({ series, window }: { series: SiteSeries, window: [number, number] }): ReactNode {
+export function SiteCharts ({ series, window, thresholds }: {
+  series: SiteSeries, window: [number, number], thresholds?: Record<string, string[]>
+}): ReactNode {
   const data = useMemo(
     () => (series.kind === 'runs' ? runsData(series.points) : bucketsData(series.buckets, series.bucketMs)),
     [series],
   )
-  const latencyOverlays = useMemo<ChartOverlays>(() => ({ marks: data.marks }), [data])
-  const healthOverlays = latencyOverlays
+  const thresholdKey = JSON.stringify(thresholds ?? {})
+  const latencyOverlays = useMemo<ChartOverlays>(
+    () => ({ marks: data.marks, lines: thresholdLines(JSON.parse(thresholdKey) as Record<string, string[]>) }),
+    [data, thresholdKey],
+  )
+  const healthOverlays = useMemo<ChartOverlays>(() => ({ marks: data.marks }), [data])
 
   const open = series.kind === 'runs'
     ? (index: number): void => {

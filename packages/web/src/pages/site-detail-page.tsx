@@ -79,7 +79,8 @@ export function SiteDetailPage ({ id }: { id: string }): ReactNode {
       <ErrorNotice error={series.error ?? targets.error ?? runs.error} />
       {series.data === undefined
         ? series.loading && <Loading />
-        : <SiteCharts series={series.data.series} window={series.data.window} />}
+        : <SiteCharts series={series.data.series} window={series.data.window}
+          {...(target === undefined ? {} : { thresholds: target.thresholds })} />}
       <section className="card flush" aria-labelledby="recent-title">
         <div className="card-head">
           <h2 id="recent-title" className="card-title">Recent runs</h2>
