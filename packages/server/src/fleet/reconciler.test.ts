@@ -59,11 +59,13 @@ describe('FleetReconciler', () => {
 })
 
 describe('createFleetController with FLEET_SCALER=none', () => {
-  it('records the desired count and reports nothing running', async () => {
+  it('records the desired count, reports nothing running and says how to start agents', async () => {
     const fleet = createFleetController({
       scaler: 'none', getDesiredCount: () => Promise.resolve(12), serverUrl: 'http://127.0.0.1:1', agentToken: 'x', env: {},
     })
-    expect(await fleet.reconcileNow()).toMatchObject({ scaler: 'none', desired: 12, running: null, lastError: null, note: null })
+    const status = await fleet.reconcileNow()
+    expect(status).toMatchObject({ scaler: 'none', desired: 12, running: null, lastError: null })
+    expect(status.note).toMatch(/FLEET_SCALER=none.*loadfleet agent/s)
     await fleet.stop()
   })
 })
