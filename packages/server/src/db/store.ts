@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { sql, type Kysely } from 'kysely'
-import { maskUrl, type AgentTarget, type BaselineComparison, type Config, type Run, type Target, type TargetWithStats } from '@loadfleet/api'
+import {
+  maskUrl, type AgentTarget, type BaselineComparison, type Change, type ChangeState, type Config, type Run, type Target,
+  type TargetBaseline, type TargetWithStats,
+} from '@loadfleet/api'
 import { CHANGE_METRICS } from '@loadfleet/analysis'
 import type { Database } from './schema.js'
 import type { DatabaseHandle, DialectName } from './database.js'
@@ -10,12 +13,14 @@ import { RunsRepo, toRun } from './repos/runs-repo.js'
 import { ConfigRepo } from './repos/config-repo.js'
 import { AuditRepo } from './repos/audit-repo.js'
 import { TargetCountersRepo } from './repos/target-counters-repo.js'
-import { TargetNotFound } from '../errors.js'
+import { ChangeNotFound, ChangeNotOpen, RequestInvalid, TargetNotFound, type FieldIssue } from '../errors.js'
 import { siteSnapshots } from './repos/site-metrics-repo.js'
 import type { SitesData } from '../site-metrics.js'
 import { effectiveThresholds, thresholdsRecord } from '../judging/judge-run.js'
 import { RunJudgedHook } from '../judging/run-judged-hook.js'
-import { trackChanges } from '../judging/track-changes.js'
+import {
+  baselineComparisonOf, relativeChangeOf, targetBaseline, toChange, trackChanges,
+} from '../judging/track-changes.js'
 
 export interface Repos {
   targets: TargetsRepo
@@ -40,6 +45,9 @@ function reposOf (db: Kysely<Database>): Repos {
 }
 
 type Diff = Record<string, { from: unknown, to: unknown }>
+
+/** A baseline to pin: chosen runs, or a time range (epoch ms). */
+export interface BaselinePinSpec { runIds?: string[] | undefined, from?: number, to?: number }
 
 function stripUndefined<T extends object> (value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
@@ -73,8 +81,101 @@ export class Store {
   }
 
   /** The run beside its site's baseline, or null (still running, errored, or no baseline yet). */
-  async compareRunToBaseline (_run: Run): Promise<BaselineComparison | null> {
-    return await Promise.resolve(null)
+  async compareRunToBaseline (run: Run): Promise<BaselineComparison | null> {
+    return await baselineComparisonOf(this.db, run)
+  }
+
+  async targetBaseline (targetId: string): Promise<TargetBaseline> {
+    if (await this.repos.targets.get(targetId) === undefined) throw new TargetNotFound({ id: targetId })
+    return await targetBaseline(this.db, targetId)
+  }
+
+  /** A target's detected changes, newest first. */
+  async listChanges (targetId: string, query: { state?: ChangeState | undefined, limit: number }): Promise<Change[]> {
+    let q = this.db.selectFrom('changes').selectAll().where('target_id', '=', targetId)
+    if (query.state !== undefined) q = q.where('state', '=', query.state)
+    const rows = await q.orderBy('detected_at', 'desc').orderBy('id', 'desc').limit(query.limit).execute()
+    return rows.map(toChange)
+  }
+
+  /** Pins a baseline: chosen runs of the target, or its finished runs within a time range; audited. */
+  async pinBaseline (targetId: string, pin: BaselinePinSpec, actor: string): Promise<TargetBaseline> {
+    await this.transaction(async (r, trx) => {
+      if (await r.targets.get(targetId) === undefined) throw new TargetNotFound({ id: targetId })
+      const issues: FieldIssue[] = []
+      if (pin.runIds !== undefined) {
+        const found = await trx.selectFrom('runs').select('id').where('target_id', '=', targetId)
+          .where('status', 'in', ['passed', 'failed']).where('id', 'in', pin.runIds).execute()
+        const ids = new Set(found.map((row) => row.id))
+        pin.runIds.forEach((id, i) => {
+          if (!ids.has(id)) issues.push({ path: `body.runIds.${i}`, message: `"${id}" is not a finished run of this site` })
+        })
+      } else if (pin.from !== undefined && pin.to !== undefined) {
+        if (pin.from >= pin.to) issues.push({ path: 'body.to', message: 'expected a time after from' })
+        else {
+          const inRange = await trx.selectFrom('runs').select('id').where('target_id', '=', targetId)
+            .where('status', 'in', ['passed', 'failed']).where('started_at', '>=', pin.from)
+            .where('started_at', '<=', pin.to).limit(1).execute()
+          if (inRange.length === 0) issues.push({ path: 'body.from', message: 'no finished run of this site in that range' })
+        }
+      }
+      if (issues.length > 0) throw new RequestInvalid({ issues })
+      const now = Date.now()
+      const values = {
+        run_ids_json: pin.runIds === undefined ? null : JSON.stringify(pin.runIds),
+        from_ms: pin.runIds === undefined ? pin.from ?? null : null,
+        to_ms: pin.runIds === undefined ? pin.to ?? null : null,
+        updated_at: now,
+      }
+      await trx.insertInto('target_baselines').values({ target_id: targetId, accepted_at: null, ...values })
+        .onConflict((oc) => oc.column('target_id').doUpdateSet(values)).execute()
+      const change = pin.runIds === undefined
+        ? { from: new Date(pin.from ?? 0).toISOString(), to: new Date(pin.to ?? 0).toISOString() }
+        : { runIds: pin.runIds }
+      await r.audit.add({ at: now, actor, action: 'pin', entity: 'baseline', entityId: targetId, change })
+    })
+    await this.trackChanges(targetId)
+    return await targetBaseline(this.db, targetId)
+  }
+
+  /** Back to the rolling baseline; audited. */
+  async unpinBaseline (targetId: string, actor: string): Promise<TargetBaseline> {
+    await this.transaction(async (r, trx) => {
+      if (await r.targets.get(targetId) === undefined) throw new TargetNotFound({ id: targetId })
+      const now = Date.now()
+      await trx.updateTable('target_baselines').set({ run_ids_json: null, from_ms: null, to_ms: null, updated_at: now })
+        .where('target_id', '=', targetId).execute()
+      await r.audit.add({ at: now, actor, action: 'unpin', entity: 'baseline', entityId: targetId, change: {} })
+    })
+    await this.trackChanges(targetId)
+    return await targetBaseline(this.db, targetId)
+  }
+
+  /**
+   * Accepts an open change as the new normal: the baseline restarts at the change's first run (a pinned baseline
+   * is dropped, as it describes the old normal). Audited.
+   */
+  async acceptChange (targetId: string, changeId: string, actor: string): Promise<Change> {
+    const accepted = await this.transaction(async (r, trx) => {
+      const row = await trx.selectFrom('changes').selectAll().where('id', '=', changeId)
+        .where('target_id', '=', targetId).executeTakeFirst()
+      if (row === undefined) throw new ChangeNotFound({ targetId, id: changeId })
+      if (row.state !== 'open') throw new ChangeNotOpen({ id: changeId, state: row.state })
+      const now = Date.now()
+      await trx.updateTable('changes').set({ state: 'accepted', accepted_at: now }).where('id', '=', changeId).execute()
+      const values = {
+        run_ids_json: null, from_ms: null, to_ms: null, accepted_at: Number(row.started_at), updated_at: now,
+      }
+      await trx.insertInto('target_baselines').values({ target_id: targetId, ...values })
+        .onConflict((oc) => oc.column('target_id').doUpdateSet(values)).execute()
+      await r.audit.add({
+        at: now, actor, action: 'accept', entity: 'change', entityId: changeId,
+        change: { targetId, metric: row.metric, startedAt: new Date(Number(row.started_at)).toISOString() },
+      })
+      return toChange({ ...row, state: 'accepted', accepted_at: now })
+    })
+    await this.trackChanges(targetId)
+    return accepted
   }
 
   async ping (): Promise<void> {
@@ -202,11 +303,13 @@ export class Store {
   async targetsWithStats (): Promise<TargetWithStats[]> {
     const targets = await this.repos.targets.list()
     return await Promise.all(targets.map(async (target) => {
-      const [latest, measured] = await Promise.all([
+      const [latest, measured, open] = await Promise.all([
         this.repos.runs.latestForTarget(target.id, 4),
         this.db.selectFrom('runs').select(['p95_ms', 'error_rate', 'started_at'])
           .where('target_id', '=', target.id).where('status', 'not in', ['running', 'aborted']).where('p95_ms', 'is not', null)
           .orderBy('started_at', 'desc').orderBy('id', 'desc').limit(TREND_POINTS).execute(),
+        this.db.selectFrom('changes').select(['id', 'metric', 'direction', 'details_json'])
+          .where('target_id', '=', target.id).where('state', '=', 'open').orderBy('detected_at').execute(),
       ])
       const last = latest[0]
       // The verdict is the newest finished run's; a site tested back to back is often running right now.
@@ -222,7 +325,10 @@ export class Store {
           lastFailureReason: judged === undefined
             ? null
             : toRun({ ...judged, target_label: null, target_url: null }).failureReason,
-          openChanges: [],
+          openChanges: open.map((row) => ({
+            id: row.id, metric: row.metric, direction: row.direction,
+            relativeChange: relativeChangeOf(row.details_json),
+          })),
           p95Ms: newestMeasured?.p95_ms ?? null,
           errorRate: newestMeasured?.error_rate ?? null,
           p95TrendMs: measured.map((row) => row.p95_ms ?? 0).reverse(),

@@ -2,14 +2,16 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import {
-  AuditEntry, Config, ConfigSaved, ConfigUpdate, FleetStatus, Pagination, Target, TargetCreate, TargetPatch,
+  AuditEntry, BaselinePin, Change, Config, ConfigSaved, ConfigUpdate, FleetStatus, Pagination, Target, TargetBaseline,
+  TargetCreate, TargetPatch,
 } from '@loadfleet/api'
 import type { RouteDeps } from '../deps.js'
-import { checkTargetEgress, fleetStatusOf, noteOf } from '../deps.js'
+import { checkTargetEgress, fleetStatusOf, noteOf, parseIsoMs } from '../deps.js'
 import { TargetNotFound } from '../../errors.js'
 import { maskDeep, maskTarget } from '../masking.js'
 
 const IdParams = z.strictObject({ id: z.string().min(1).max(64) })
+const ChangeParams = z.strictObject({ id: z.string().min(1).max(64), changeId: z.string().min(1).max(64) })
 const AuditQuery = z.strictObject({
   cursor: z.string().optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -61,6 +63,26 @@ export function adminRoutes (deps: RouteDeps) {
       await deps.store.deleteTarget(req.params.id, actor(req))
       return reply.code(204).send(null)
     })
+
+    app.put('/api/admin/k6/targets/:id/baseline', {
+      schema: { tags, security, params: IdParams, body: BaselinePin, response: { 200: TargetBaseline } },
+    }, async (req) => {
+      const { runIds, from, to } = req.body
+      const pin = runIds !== undefined
+        ? { runIds }
+        : { from: parseIsoMs(from ?? '', 'body.from'), to: parseIsoMs(to ?? '', 'body.to') }
+      return await deps.store.pinBaseline(req.params.id, pin, actor(req))
+    })
+
+    app.delete('/api/admin/k6/targets/:id/baseline', {
+      schema: { tags, security, params: IdParams, response: { 200: TargetBaseline } },
+    }, async (req) => await deps.store.unpinBaseline(req.params.id, actor(req)))
+
+    app.post('/api/admin/k6/targets/:id/changes/:changeId/accept', {
+      schema: {
+        tags, security, params: ChangeParams, body: z.strictObject({}).optional(), response: { 200: Change },
+      },
+    }, async (req) => await deps.store.acceptChange(req.params.id, req.params.changeId, actor(req)))
 
     app.get('/api/admin/config', {
       schema: { tags, security, response: { 200: Config } },

@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import {
-  Agent, FleetStatus, Pagination, Run, RunDetail, RunsQuery, SeriesBucketsPage, SeriesPointsPage, SeriesQuery,
-  TargetWithStats, seriesBucketMs,
+  Agent, Change, ChangesQuery, FleetStatus, Pagination, Run, RunDetail, RunsQuery, SeriesBucketsPage, SeriesPointsPage,
+  SeriesQuery, TargetBaseline, TargetWithStats, seriesBucketMs,
 } from '@loadfleet/api'
 import { fleetStatusOf, parseIsoMs, type RouteDeps } from '../deps.js'
 import { toK6SummaryExport, type RunResult } from '@loadfleet/core'
@@ -13,6 +13,7 @@ import { maskDeep, maskRun, maskTargetWithStats } from '../masking.js'
 
 // A bucketed page first: a points page would also accept it and drop its bucketMs.
 const SeriesPage = z.union([SeriesBucketsPage, SeriesPointsPage])
+const ChangesPage = z.object({ data: z.array(Change) })
 const RunsPage = z.object({ data: z.array(Run), pagination: Pagination })
 const IdParams = z.strictObject({ id: z.string().min(1).max(64) })
 // Default chart window, and a cap so a year-wide query cannot build a huge response.
@@ -66,6 +67,18 @@ export function dashboardRoutes (deps: RouteDeps) {
         }),
       }
     })
+
+    app.get('/api/dashboard/k6/targets/:id/changes', {
+      schema: { tags, params: IdParams, querystring: ChangesQuery, response: { 200: ChangesPage } },
+    }, async (req) => {
+      const target = await deps.store.repos.targets.get(req.params.id)
+      if (target === undefined) throw new TargetNotFound({ id: req.params.id })
+      return { data: await deps.store.listChanges(req.params.id, req.query) }
+    })
+
+    app.get('/api/dashboard/k6/targets/:id/baseline', {
+      schema: { tags, params: IdParams, response: { 200: TargetBaseline } },
+    }, async (req) => await deps.store.targetBaseline(req.params.id))
 
     app.get('/api/dashboard/k6/agents', {
       schema: { tags, response: { 200: z.object({ data: z.array(Agent), fleet: FleetStatus }) } },
