@@ -5,6 +5,7 @@ import {
 import { parseDurationMs } from '@loadfleet/core/base'
 import { createEgressPolicy, type EgressPolicy } from '@loadfleet/core/egress'
 import { createLogger, logFormatOf, type Logger } from './logger.js'
+import { DEFAULT_DELIVERY_MAX_ATTEMPTS } from './deliverer.js'
 
 /** Everything an agent needs; `agentOptionsFromEnv` fills it from the environment variables of the guide. */
 export interface AgentOptions {
@@ -25,6 +26,8 @@ export interface AgentOptions {
   defaultDurationMs: number
   /** MAX_CONCURRENT_RUNS: runs at once; 1 keeps measurements from disturbing each other. */
   maxConcurrentRuns: number
+  /** DELIVERY_MAX_ATTEMPTS: a result the control plane keeps failing on (5xx) is dead-lettered after this many. */
+  deliveryMaxAttempts?: number
   /** AGENT_MAX_VUS: a target asking for more VUs is refused (reported as an `error` run). */
   maxVus: number
   /** AGENT_MAX_DURATION: a target running longer is refused (reported as an `error` run). */
@@ -88,6 +91,7 @@ export function agentOptionsFromEnv (env: Env): { options?: AgentOptions, errors
     defaultVus: int('K6_VUS', 1, 1),
     defaultDurationMs: defaultDurationMs ?? 30_000,
     maxConcurrentRuns: int('MAX_CONCURRENT_RUNS', 1, 1),
+    deliveryMaxAttempts: int('DELIVERY_MAX_ATTEMPTS', DEFAULT_DELIVERY_MAX_ATTEMPTS, 1, 1000),
     maxVus: int('AGENT_MAX_VUS', DEFAULT_MAX_VUS, 1),
     maxDurationMs: maxDurationMs ?? DEFAULT_MAX_DURATION_MS,
     egress: egress.policy,

@@ -77,6 +77,7 @@ class AgentProcess {
       agentName: options.agentName,
       spool: this.#spool,
       logger: this.#log,
+      maxAttempts: options.deliveryMaxAttempts,
       reregister: () => this.#register(),
       onFatal: (err) => { void this.#fatal(err) },
     })
@@ -146,6 +147,7 @@ class AgentProcess {
     try {
       await this.#client.heartbeat(this.#o.agentName, {
         status: this.#runs.size > 0 ? 'busy' : 'online', currentRunId: current.done === true ? null : current.value,
+        deadLetters: this.#deliverer.deadLetters,
       })
     } catch (err) {
       await this.#onCallFailed('heartbeat', err)

@@ -1,39 +1,66 @@
-import type { ApiClient } from '@loadfleet/api/client'
+import { ApiError, type ApiClient } from '@loadfleet/api/client'
 import { backoffDelayMs, sleep } from './backoff.js'
 import { AgentTokenRejected, classifyFailure } from './failure.js'
 import type { Spool, SpoolRecord } from './spool.js'
 import { errorText, type Logger } from './logger.js'
+
+// Statuses that mean "the control plane (or the proxy before it) is unavailable", not "this result is bad":
+// such failures are retried for as long as it takes, like a refused connection.
+const UNAVAILABLE_STATUSES = new Set([502, 503, 504])
+/** Default bound on attempts for a result the control plane keeps failing on (500 and other 5xx). */
+export const DEFAULT_DELIVERY_MAX_ATTEMPTS = 8
 
 export interface DelivererOptions {
   client: ApiClient
   agentName: string
   spool: Spool
   logger: Logger
+  /** Attempts after which a result the server keeps answering 5xx for is dead-lettered. */
+  maxAttempts?: number | undefined
   /** Registers the agent again when the server has forgotten it. */
   reregister: () => Promise<void>
   onFatal: (err: AgentTokenRejected) => void
 }
 
+interface RetryState { attempts: number, failures: number, nextAt: number }
+
+type Outcome = 'delivered' | 'retry' | 'dead-lettered' | 'stopped'
+
 /**
- * Sends spooled run starts and results in order, each exactly once: a run's start before its finish, and
- * a record leaves the spool only after the server acknowledged it. Transient failures back off (full
- * jitter, ≤ 30 s) and retry forever; the agent-made run id makes a retried request idempotent server-side.
+ * Sends spooled run starts and results, each exactly once and each independently of the others: a run's start
+ * before its finish, and a record leaves the spool only after the server acknowledged it (or it was dead-lettered).
+ * - 4xx (other than 401/403/404-unknown-agent/408/429): permanent; the record is dead-lettered with the reason,
+ *   logged once, and delivery moves on.
+ * - 500 and other 5xx: retried with backoff (full jitter, ≤ 30 s) per record, without holding back the others;
+ *   after `maxAttempts` the record is dead-lettered.
+ * - Network errors, 502/503/504, 408, 429: the control plane is unavailable; retried until it is back (results
+ *   are never given up because of an outage). The agent-made run id makes every retry idempotent server-side.
  */
 export class Deliverer {
   readonly #o: DelivererOptions
+  readonly #maxAttempts: number
+  readonly #retry = new Map<string, RetryState>()
   #running: Promise<void> | null = null
   #again = false
-  #attempt = 0
+  #wake = new AbortController()
   #stopped = new AbortController()
+  #deadLetters = 0
 
   constructor (options: DelivererOptions) {
     this.#o = options
+    this.#maxAttempts = options.maxAttempts ?? DEFAULT_DELIVERY_MAX_ATTEMPTS
   }
 
-  /** Starts a delivery pass unless one is running (then it runs once more afterwards). */
+  /** Results given up since this process started (reported in heartbeats). */
+  get deadLetters (): number {
+    return this.#deadLetters
+  }
+
+  /** Starts a delivery pass unless one is running (then that one goes round once more, at once). */
   kick (): void {
     if (this.#running !== null) {
       this.#again = true
+      this.#wake.abort()
       return
     }
     this.#running = this.#loop().finally(() => { this.#running = null })
@@ -42,7 +69,7 @@ export class Deliverer {
   /** Delivers everything deliverable within `timeoutMs`; true when nothing finished is left behind. */
   async flush (timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs
-    this.#attempt = 0
+    for (const state of this.#retry.values()) state.nextAt = 0
     while (Date.now() < deadline && this.#deliverable().length > 0) {
       this.kick()
       await Promise.race([this.#running, sleep(Math.max(0, deadline - Date.now()))])
@@ -53,6 +80,7 @@ export class Deliverer {
   /** Stops retrying (pending records stay spooled for the next start). */
   stop (): void {
     this.#stopped.abort()
+    this.#wake.abort()
   }
 
   #deliverable (): SpoolRecord[] {
@@ -60,73 +88,107 @@ export class Deliverer {
   }
 
   async #loop (): Promise<void> {
-    do {
+    while (!this.#stopped.signal.aborted) {
       this.#again = false
+      const now = Date.now()
       for (const record of this.#deliverable()) {
         if (this.#stopped.signal.aborted) return
-        const ok = await this.#deliver(record)
-        if (!ok) {
-          // Keep the order: wait, then start the pass again from the oldest record.
-          await sleep(backoffDelayMs(this.#attempt++), this.#stopped.signal)
-          this.#again = true
-          break
-        }
-        this.#attempt = 0
+        if ((this.#retry.get(record.runId)?.nextAt ?? 0) > now) continue // backing off; the others go ahead
+        await this.#deliver(record)
       }
-    } while (this.#again && !this.#stopped.signal.aborted)
+      if (this.#again) continue
+      const waiting = this.#deliverable().map((r) => this.#retry.get(r.runId)?.nextAt).filter((t) => t !== undefined)
+      if (waiting.length === 0) return
+      // Sleep until the earliest retry is due; a kick (a new result, the control plane back) wakes it early.
+      this.#wake = new AbortController()
+      if (this.#again) continue
+      await sleep(Math.max(0, Math.min(...waiting) - Date.now()),
+        AbortSignal.any([this.#stopped.signal, this.#wake.signal]))
+    }
   }
 
-  /** One record; false on a transient failure. */
-  async #deliver (record: SpoolRecord): Promise<boolean> {
+  async #deliver (record: SpoolRecord): Promise<Outcome> {
     const { client, agentName, spool } = this.#o
     if (!record.startDelivered) {
-      const sent = await this.#send(record, 'start', () => client.startRun(agentName, record.start))
-      if (sent === 'retry') return false
+      const outcome = await this.#send(record, 'start', () => client.startRun(agentName, record.start))
+      if (outcome !== 'delivered') return outcome
       await spool.markStartDelivered(record.runId)
     }
     if (record.finish !== null) {
       const finish = record.finish
-      const sent = await this.#send(record, 'finish', () => client.finishRun(agentName, record.runId, finish))
-      if (sent === 'retry') return false
+      const outcome = await this.#send(record, 'finish', () => client.finishRun(agentName, record.runId, finish))
+      if (outcome !== 'delivered') return outcome
       await spool.remove(record.runId)
-      // A refused result was not delivered: say so, never `result_delivered`.
-      if (sent === 'sent') this.#o.logger.log('info', 'result_delivered', { runId: record.runId, status: finish.status })
+      this.#retry.delete(record.runId)
+      this.#o.logger.log('info', 'result_delivered', { runId: record.runId, status: finish.status })
     }
-    return true
+    return 'delivered'
   }
 
-  /** `sent`, `retry` (transient), or `dropped` (refused for good and logged as such). */
-  async #send (record: SpoolRecord, step: 'start' | 'finish', call: () => Promise<unknown>):
-  Promise<'sent' | 'retry' | 'dropped'> {
+  async #send (record: SpoolRecord, step: 'start' | 'finish', call: () => Promise<unknown>): Promise<Outcome> {
     try {
       await call()
-      return 'sent'
+      return 'delivered'
     } catch (err) {
       const kind = classifyFailure(err)
-      const fields = { runId: record.runId, step, error: errorText(err) }
       switch (kind) {
-        case 'transient':
-          this.#o.logger.log('warn', 'delivery_retry', { ...fields, attempt: this.#attempt + 1 })
-          return 'retry'
         case 'fatal':
           this.#o.onFatal(new AgentTokenRejected({ cause: err }))
           this.stop()
-          return 'retry'
+          return 'stopped'
         case 'unknown-agent':
           await this.#o.reregister().catch(() => {})
-          return 'retry'
-        case 'conflict':
+          return this.#backOff(record, step, err, false)
+        case 'transient':
+          return this.#backOff(record, step, err, isServerFailure(err))
+        case 'conflict': {
           // 409: the control plane already holds a different result for this run; resending cannot change that.
           this.#o.logger.log('warn', step === 'finish' ? 'result_conflict' : 'delivery_dropped', {
-            ...fields, reason: 'conflict',
+            runId: record.runId, step, error: errorText(err), reason: 'conflict',
             ...(step === 'finish' ? { message: 'the control plane holds a different result for this run; ours is dropped' } : {}),
           })
-          return 'dropped'
+          this.#retry.delete(record.runId)
+          await this.#o.spool.remove(record.runId)
+          return 'dead-lettered'
+        }
         case 'rejected':
-          // Refused as invalid: resending can never succeed, so drop it.
-          this.#o.logger.log('warn', 'delivery_dropped', { ...fields, reason: kind })
-          return 'dropped'
+          // Refused as invalid (4xx): resending can never succeed.
+          return await this.#deadLetter(record, step, err, 'rejected')
       }
     }
   }
+
+  async #backOff (record: SpoolRecord, step: 'start' | 'finish', err: unknown, counts: boolean): Promise<Outcome> {
+    const state = this.#retry.get(record.runId) ?? { attempts: 0, failures: 0, nextAt: 0 }
+    state.attempts++
+    if (counts) state.failures++
+    this.#retry.set(record.runId, state)
+    if (state.failures >= this.#maxAttempts) {
+      return await this.#deadLetter(record, step, err, 'retries exhausted')
+    }
+    const delayMs = backoffDelayMs(state.attempts - 1)
+    state.nextAt = Date.now() + delayMs
+    this.#o.logger.log('warn', 'delivery_retry', {
+      runId: record.runId, step, attempt: state.attempts, retryInMs: delayMs, error: errorText(err),
+    })
+    return 'retry'
+  }
+
+  async #deadLetter (record: SpoolRecord, step: 'start' | 'finish', err: unknown, reason: string): Promise<Outcome> {
+    const attempts = (this.#retry.get(record.runId)?.attempts ?? 0) + (reason === 'retries exhausted' ? 0 : 1)
+    this.#retry.delete(record.runId)
+    this.#deadLetters++
+    await this.#o.spool.remove(record.runId)
+    this.#o.logger.log('error', 'result_dead_lettered', {
+      runId: record.runId, targetId: record.start.targetId, step, reason, attempts,
+      status: err instanceof ApiError ? err.status : null, code: err instanceof ApiError ? err.code : null,
+      error: errorText(err), runStatus: record.finish?.status ?? null, deadLetters: this.#deadLetters,
+    })
+    return 'dead-lettered'
+  }
+}
+
+/** A 5xx that is not "unavailable": the control plane answered and failed on this very request. */
+function isServerFailure (err: unknown): boolean {
+  return err instanceof ApiError && err.status >= 500 && !UNAVAILABLE_STATUSES.has(err.status)
 }

@@ -6,6 +6,7 @@ export interface Metrics {
   reaperRunsErrored: Counter
   reaperAgentsMarkedOffline: Counter
   reaperAgentsDeleted: Counter
+  agentDeadLetters: Counter
   httpDuration: Histogram<'method' | 'route' | 'status_code'>
   authFailures: Counter<'reason'>
 }
@@ -49,6 +50,8 @@ export function createMetrics (gauges: {
     reaperRunsErrored: counter('reaper_k6runs_errored_total', 'Runs the reaper set to error because their agent stopped reporting.'),
     reaperAgentsMarkedOffline: counter('reaper_k6agents_marked_offline_total', 'Agents the reaper marked offline.'),
     reaperAgentsDeleted: counter('reaper_k6agents_deleted_total', 'Offline agents the reaper deleted (their runs are kept).'),
+    agentDeadLetters: counter('loadfleet_agent_results_dead_lettered_total',
+      'Results agents gave up delivering (refused with a 4xx, or failing past their retry bound), from their heartbeats.'),
     authFailures: new Counter({
       name: 'loadfleet_auth_failures_total',
       help: 'Failed authentications by reason (missing, malformed, wrong_credentials, rate_limited).',

@@ -149,6 +149,8 @@ export const Agent = z.object({
   version: z.string(),
   registeredAt: IsoTime,
   lastSeenAt: IsoTime,
+  /** Results this agent process gave up delivering since it started (see its `result_dead_lettered` log lines). */
+  deadLetters: z.int(),
 })
 export type Agent = z.infer<typeof Agent>
 
@@ -169,6 +171,8 @@ export type AgentRegister = z.input<typeof AgentRegister>
 export const AgentHeartbeat = z.strictObject({
   status: z.enum(['online', 'busy']),
   currentRunId: z.string().max(64).nullable().default(null),
+  deadLetters: z.int().min(0).optional()
+    .describe('Results this agent process gave up delivering (refused, or failing past its retry bound)'),
 })
 export type AgentHeartbeat = z.input<typeof AgentHeartbeat>
 

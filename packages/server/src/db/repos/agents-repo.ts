@@ -10,6 +10,7 @@ export function toAgent (row: Selectable<AgentRow>): Agent {
     version: row.version,
     registeredAt: new Date(Number(row.registered_at)).toISOString(),
     lastSeenAt: new Date(Number(row.last_seen_at)).toISOString(),
+    deadLetters: Number(row.dead_letters),
   }
 }
 
@@ -44,22 +45,34 @@ export class AgentsRepo {
       })
       .onConflict((oc) => oc.column('name').doUpdateSet({
         version, status: 'online', current_run_id: null, registered_at: now, last_seen_at: now,
-        heartbeat_interval_ms: heartbeat,
+        heartbeat_interval_ms: heartbeat, dead_letters: 0,
       }))
       .returningAll()
       .executeTakeFirstOrThrow()
     return toAgent(row)
   }
 
+  /** Records a heartbeat; `newDeadLetters` is how many dead letters this report adds to the agent's count. */
   async heartbeat (options: {
-    name: string, status: 'online' | 'busy', currentRunId: string | null, now: number
-  }): Promise<Agent | undefined> {
+    name: string, status: 'online' | 'busy', currentRunId: string | null, deadLetters?: number | undefined, now: number
+  }): Promise<{ agent: Agent, newDeadLetters: number } | undefined> {
+    let newDeadLetters = 0
+    if (options.deadLetters !== undefined) {
+      const before = await this.#db.selectFrom('agents').select('dead_letters').where('name', '=', options.name)
+        .executeTakeFirst()
+      const previous = Number(before?.dead_letters ?? 0)
+      // A smaller count means the agent process restarted without registering again: count from zero.
+      newDeadLetters = options.deadLetters >= previous ? options.deadLetters - previous : options.deadLetters
+    }
     const row = await this.#db.updateTable('agents')
-      .set({ status: options.status, current_run_id: options.currentRunId, last_seen_at: options.now })
+      .set({
+        status: options.status, current_run_id: options.currentRunId, last_seen_at: options.now,
+        ...(options.deadLetters === undefined ? {} : { dead_letters: options.deadLetters }),
+      })
       .where('name', '=', options.name)
       .returningAll()
       .executeTakeFirst()
-    return row === undefined ? undefined : toAgent(row)
+    return row === undefined ? undefined : { agent: toAgent(row), newDeadLetters }
   }
 
   /** An agent stopping cleanly: offline at once, with no current run. */

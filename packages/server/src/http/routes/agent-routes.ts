@@ -28,9 +28,13 @@ export function agentRoutes (deps: RouteDeps) {
     app.post('/api/k6/agents/:name/heartbeat', {
       schema: { tags, security, params: NameParams, body: AgentHeartbeat, response: { 200: Agent } },
     }, async (req) => {
-      const agent = await deps.store.repos.agents.heartbeat({ name: req.params.name, ...req.body, now: Date.now() })
-      if (agent === undefined) throw new AgentNotFound({ name: req.params.name })
-      return agent
+      const beat = await deps.store.repos.agents.heartbeat({ name: req.params.name, ...req.body, now: Date.now() })
+      if (beat === undefined) throw new AgentNotFound({ name: req.params.name })
+      if (beat.newDeadLetters > 0) {
+        deps.metrics.agentDeadLetters.inc(beat.newDeadLetters)
+        req.log.warn({ agent: req.params.name, deadLetters: beat.agent.deadLetters }, 'agent dead-lettered results')
+      }
+      return beat.agent
     })
 
     app.post('/api/k6/agents/:name/leave', {
