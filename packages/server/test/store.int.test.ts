@@ -3,6 +3,7 @@ import type { RunMetrics } from '@loadfleet/api'
 import { openDatabase, type DatabaseLocation } from '../src/db/database.js'
 import { Store } from '../src/db/store.js'
 import { finishRun, startRun } from '../src/db/run-lifecycle.js'
+import { bucketRuns } from '../src/series/series-buckets.js'
 import { createTestDatabase, type TestDatabase } from './helpers/databases.js'
 
 const spec = {
@@ -195,5 +196,25 @@ describe.each(['sqlite', 'postgres'] as const)('store on %s', (kind) => {
     expect(detail?.metrics?.data_received_bytes).toBe(123_456_789)
     expect(detail?.metrics?.iterations).toBe(4242)
     expect(await store.repos.runs.countRunning()).toBeTypeOf('number')
+  })
+
+  it('leaves an aborted run out of the series, the trend, the verdict and the chart buckets, but lists it', async () => {
+    const target = await store.createTarget(spec, 'x')
+    const t0 = Date.parse('2032-01-01T00:00:00Z')
+    await startRun(store, { agentName: 'ab', id: 'abort-run-001', targetId: target.id, startedAt: t0 })
+    await finishRun(store, { agentName: 'ab', id: 'abort-run-001', status: 'passed', finishedAt: t0 + 30_000, errorMessage: null, metrics: metrics(100), summary: null })
+    await startRun(store, { agentName: 'ab', id: 'abort-run-002', targetId: target.id, startedAt: t0 + 60_000 })
+    const aborted = await finishRun(store, {
+      agentName: 'ab', id: 'abort-run-002', status: 'aborted', finishedAt: t0 + 70_000, errorMessage: 'agent shutting down', metrics: metrics(900), summary: null,
+    })
+    expect(aborted).toMatchObject({ status: 'aborted', failureReason: 'agent shutting down', verdict: null })
+    const series = await store.repos.runs.series({ targetId: target.id, fromMs: t0, toMs: t0 + 120_000, maxPoints: 100 })
+    expect(series.map((p) => p.runId)).toEqual(['abort-run-001'])
+    const rows = await store.repos.runs.seriesRows({ targetId: target.id, fromMs: t0, toMs: t0 + 120_000, maxRows: 100 })
+    expect(bucketRuns(rows, 3_600_000)[0]?.p95Ms).toEqual({ median: 100, p95: 100 })
+    const stats = (await store.targetsWithStats()).find((t) => t.id === target.id)?.stats
+    expect(stats).toMatchObject({ lastStatus: 'aborted', lastVerdict: 'passed', p95Ms: 100, p95TrendMs: [100] })
+    const listed = await store.repos.runs.list({ targetId: target.id, limit: 10 })
+    expect(listed.data.map((r) => r.status)).toEqual(['aborted', 'passed'])
   })
 })

@@ -67,7 +67,8 @@ Promise<{ runs: RunFigures[], lastStartedAt: number | null }> {
     .where('target_id', '=', targetId)
     .orderBy('started_at', 'desc').orderBy('id', 'desc')
     .limit(RUNS_PER_SITE).execute()
-  const runs = rows.filter((r) => r.status !== 'running').map((r) => ({
+  // An aborted run was stopped on purpose: no figure of the site's, so no rule counts it.
+  const runs = rows.filter((r) => r.status !== 'running' && r.status !== 'aborted').map((r) => ({
     id: r.id, status: r.status as RunFigures['status'], startedAt: Number(r.started_at), p50: r.p50_ms, p95: r.p95_ms,
     p99: r.p99_ms, avg: r.avg_ms, error_rate: r.error_rate, rps: r.rps,
   }))
