@@ -208,9 +208,10 @@ describe.each(['sqlite', 'postgres'] as const)('store on %s', (kind) => {
       agentName: 'ab', id: 'abort-run-002', status: 'aborted', finishedAt: t0 + 70_000, errorMessage: 'agent shutting down', metrics: metrics(900), summary: null,
     })
     expect(aborted).toMatchObject({ status: 'aborted', failureReason: 'agent shutting down', verdict: null })
-    const series = await store.repos.runs.series({ targetId: target.id, fromMs: t0, toMs: t0 + 120_000, maxPoints: 100 })
+    const window = { targetId: target.id, fromMs: t0, toMs: t0 + 120_000 }
+    const series = await store.repos.runs.series({ ...window, maxPoints: 100 })
     expect(series.map((p) => p.runId)).toEqual(['abort-run-001'])
-    const rows = await store.repos.runs.seriesRows({ targetId: target.id, fromMs: t0, toMs: t0 + 120_000, maxRows: 100 })
+    const rows = await store.repos.runs.seriesRows({ ...window, maxRows: 100 })
     expect(bucketRuns(rows, 3_600_000)[0]?.p95Ms).toEqual({ median: 100, p95: 100 })
     const stats = (await store.targetsWithStats()).find((t) => t.id === target.id)?.stats
     expect(stats).toMatchObject({ lastStatus: 'aborted', lastVerdict: 'passed', p95Ms: 100, p95TrendMs: [100] })
