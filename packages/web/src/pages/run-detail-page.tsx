@@ -68,7 +68,15 @@ function RunView ({ run, error }: { run: RunDetail, error: unknown }): ReactNode
       </div>
       <ErrorNotice error={error ?? downloadError} />
       {run.errorMessage !== null && <div className="notice notice-error" role="alert">{run.errorMessage}</div>}
+      {run.status === 'failed' && run.failureReason !== null && (
+        <div className="notice notice-error" role="alert" data-testid="failure-reason">
+          <strong>Failed:</strong> {run.failureReason}
+        </div>
+      )}
+      <SiblingRuns run={run} />
       <KeyFigures run={run} />
+      <VerdictTable run={run} />
+      <BaselineTable run={run} />
       {summary === null
         ? (
           <EmptyState title={run.status === 'running' ? 'Running…' : 'No summary was reported'}>
@@ -78,6 +86,121 @@ function RunView ({ run, error }: { run: RunDetail, error: unknown }): ReactNode
         : <SummarySections summary={summary} raw={run.summary} />}
     </>
   )
+}
+
+function SiblingRuns ({ run }: { run: RunDetail }): ReactNode {
+  if (run.previousRunId === null && run.nextRunId === null) return null
+  return (
+    <nav className="button-row" aria-label="Runs of this site">
+      {run.previousRunId !== null
+        ? <Link to={paths.run(run.previousRunId)} className="button ghost">← Previous run</Link>
+        : <span className="muted">No earlier run</span>}
+      {run.nextRunId !== null
+        ? <Link to={paths.run(run.nextRunId)} className="button ghost">Next run →</Link>
+        : <span className="muted">No later run</span>}
+    </nav>
+  )
+}
+
+/** The observed value as the threshold reads it: ms for time metrics, a percentage for rates. */
+function formatObserved (metric: string, expression: string, observed: number | null): string {
+  if (observed === null) return '—'
+  if (expression.trim().startsWith('rate')) return formatPercent(observed)
+  if (/duration|waiting|connecting|blocked|sending|receiving|handshaking/.test(metric)) return formatMs(observed)
+  return formatCount(observed)
+}
+
+function VerdictTable ({ run }: { run: RunDetail }): ReactNode {
+  const verdict = run.verdict
+  if (verdict === null) return null
+  return (
+    <section className="card" aria-labelledby="verdict-title">
+      <h2 id="verdict-title" className="card-title">Verdict</h2>
+      {verdict.requests !== null && (
+        <p className="muted">
+          {formatCount(verdict.requests)} requests, {formatCount(verdict.failedRequests ?? 0)} failed
+        </p>
+      )}
+      {verdict.thresholds.length === 0
+        ? <p className="muted">No thresholds apply to this run.</p>
+        : (
+          <div className="table-wrap">
+            <table className="table compact stack-sm" aria-label="Thresholds judged">
+              <thead>
+                <tr><th scope="col">Metric</th><th scope="col">Threshold</th><th scope="col" className="num">Observed</th>
+                  <th scope="col">Result</th><th scope="col">From</th></tr>
+              </thead>
+              <tbody>
+                {verdict.thresholds.map((t) => (
+                  <tr key={`${t.metric} ${t.expression}`} data-metric={t.metric}>
+                    <th scope="row" className="mono">{t.metric}</th>
+                    <td className="mono" data-label="Threshold">{t.expression}</td>
+                    <td className={t.ok ? 'num' : 'num bad'} data-label="Observed">{formatObserved(t.metric, t.expression, t.observed)}</td>
+                    <td data-label="Result"><span className={t.ok ? 'badge badge-ok' : 'badge badge-bad'}>{t.ok ? 'pass' : 'fail'}</span></td>
+                    <td className="muted" data-label="From">{t.source === 'site' ? 'site' : 'default'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+    </section>
+  )
+}
+
+// Which way each compared metric gets worse; every other metric is worse when it rises (latency, errors).
+const WORSE_WHEN_LOWER = new Set(['throughput', 'rps'])
+const RATE_METRICS = new Set(['error_rate', 'status_5xx', 'status_4xx'])
+
+function formatBaselineValue (metric: string, value: number): string {
+  if (RATE_METRICS.has(metric)) return formatPercent(value)
+  if (WORSE_WHEN_LOWER.has(metric)) return formatRate(value, '')
+  return formatMs(value)
+}
+
+function BaselineTable ({ run }: { run: RunDetail }): ReactNode {
+  const baseline = run.baseline
+  if (baseline === null) return null
+  return (
+    <section className="card" aria-labelledby="baseline-title">
+      <h2 id="baseline-title" className="card-title">Against the baseline</h2>
+      <p className="muted">{baseline.mode === 'pinned' ? 'Pinned' : 'Rolling'} baseline of {baseline.runIds.length} run{baseline.runIds.length === 1 ? '' : 's'}</p>
+      {baseline.metrics.length === 0
+        ? <p className="muted">No metric to compare.</p>
+        : (
+          <div className="table-wrap">
+            <table className="table compact stack-sm" aria-label="Baseline comparison">
+              <thead>
+                <tr><th scope="col">Metric</th><th scope="col" className="num">Baseline median</th>
+                  <th scope="col" className="num">This run</th><th scope="col" className="num">Delta</th></tr>
+              </thead>
+              <tbody>
+                {baseline.metrics.map((m) => {
+                  const worse = WORSE_WHEN_LOWER.has(m.metric) ? m.relativeChange < 0 : m.relativeChange > 0
+                  const tone = m.relativeChange === 0 || !Number.isFinite(m.relativeChange) ? '' : worse ? ' bad' : ' good'
+                  return (
+                    <tr key={m.metric}>
+                      <th scope="row" className="mono">{m.metric}</th>
+                      <td className="num" data-label="Baseline median">{formatBaselineValue(m.metric, m.baseline.median)}</td>
+                      <td className="num" data-label="This run">{formatBaselineValue(m.metric, m.value)}</td>
+                      <td className={`num${tone}`} data-label="Delta" data-tone={tone.trim() === '' ? 'same' : tone.trim()}>
+                        {formatDelta(m.relativeChange)}
+                      </td>
+                    </tr>
+                  )
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+    </section>
+  )
+}
+
+function formatDelta (relative: number): string {
+  if (!Number.isFinite(relative)) return '—'
+  const percent = relative * 100
+  return `${percent > 0 ? '+' : ''}${percent.toFixed(Math.abs(percent) < 10 ? 1 : 0)}%`
 }
 
 function KeyFigures ({ run }: { run: RunDetail }): ReactNode {

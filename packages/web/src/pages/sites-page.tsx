@@ -188,6 +188,21 @@ function SitesTable ({ targets, now, rowError, onEdit, onToggle, onDelete }: Sit
   )
 }
 
+function ChangedMarker ({ changes }: { changes: TargetWithStats['stats']['openChanges'] }): ReactNode {
+  if (changes.length === 0) return null
+  const parts = changes.map((c) => {
+    const change = c.relativeChange === null
+      ? c.direction === 'increase' ? 'up' : 'down'
+      : `${c.relativeChange >= 0 ? '+' : ''}${Math.round(c.relativeChange * 100)}%`
+    return `${c.metric} ${change}`
+  })
+  return (
+    <span className="badge badge-warn changed-marker" data-testid="site-changed" title={`Changed: ${parts.join(', ')}`}>
+      changed: {parts.join(', ')}
+    </span>
+  )
+}
+
 interface SiteRowProps {
   target: TargetWithStats
   now: number
@@ -208,6 +223,7 @@ function SiteRow ({ target, now, trendMax, error, onEdit, onToggle, onDelete }: 
       <th scope="row" className="site-cell cell-site">
         <Link to={paths.site(target.id)} className="site-name" title={name}>{name}</Link>
         {target.label !== '' && <span className="site-url" title={target.url}>{target.url}</span>}
+        <ChangedMarker changes={stats.openChanges} />
         {error !== null && <span className="field-error" role="alert">{error}</span>}
       </th>
       <td className="cell-switch">
@@ -228,6 +244,14 @@ function SiteRow ({ target, now, trendMax, error, onEdit, onToggle, onDelete }: 
               {formatRelative(stats.lastRunAt, now)}
             </span>
           )}
+        {stats.lastVerdict !== null && stats.lastVerdict !== stats.lastStatus && (
+          <span className="verdict-line">last verdict <StatusBadge status={stats.lastVerdict} /></span>
+        )}
+        {stats.lastFailureReason !== null && (
+          <span className="verdict-reason" data-testid="site-reason" title={stats.lastFailureReason}>
+            {stats.lastFailureReason}
+          </span>
+        )}
       </td>
       <td className="num cell-p95" data-label="p95" data-testid="site-p95">{formatMs(stats.p95Ms)}</td>
       <td className={failing ? 'num bad cell-errors' : 'num cell-errors'} data-label="Errors">
