@@ -13,6 +13,7 @@ import { SERVER_VERSION } from './version.js'
 import { prettyDestination, type LogDestination } from './log-format.js'
 import type { LogFormat } from './settings.js'
 import { Alerting, type AlertingPassResult } from './alerts/alerting.js'
+import { AlertsRepo } from './alerts/alerts-repo.js'
 
 export interface RunningServer {
   /** Base URL clients use, e.g. http://127.0.0.1:3000. */
@@ -62,7 +63,9 @@ export async function startServer (options: ServerOptions = {}): Promise<Running
     const metrics = createMetrics({
       agentsByStatus: () => store.repos.agents.countByStatus(),
       runsRunning: () => store.repos.runs.countRunning(),
-      sites: () => store.sitesMetricsData(),
+      sites: async () => ({
+        ...(await store.sitesMetricsData()), alerts: await new AlertsRepo(store.db).openAlertStates(),
+      }),
     })
     app = await buildApp({
       deps: {

@@ -111,7 +111,9 @@ describe.each(['sqlite', 'postgres'] as const)('per-site series in /api/metrics 
     expect(text).not.toContain('s3cret')
     const siteLabelNames = new Set(samples.filter((x) => x.name.startsWith('loadfleet_site_'))
       .flatMap((x) => Object.keys(x.labels)))
-    expect([...siteLabelNames].sort()).toEqual(['kind', 'metric', 'percentile', 'site', 'site_id', 'status', 'status_class'])
+    expect([...siteLabelNames].sort()).toEqual([
+      'alertname', 'alertstate', 'kind', 'metric', 'percentile', 'severity', 'site', 'site_id', 'status', 'status_class',
+    ])
     if (requirePromtool('the lint of the per-site series')) {
       expect(execFileSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' }).trim()).toBe('')
     }
@@ -158,6 +160,21 @@ describe.each(['sqlite', 'postgres'] as const)('per-site series in /api/metrics 
     expect(Object.fromEntries(regression.map((x) => [x.labels.metric, x.value]))).toEqual({
       ...Object.fromEntries(CHANGE_METRICS.map((m) => [m, 0])), p95: 1,
     })
+  })
+
+  it('shows the open alerts of the built-in rules by name, severity and state', async () => {
+    const site = await api.createTarget({ url: 'https://failing.example.com/', label: 'Failing' })
+    const open = (samples: Sample[]) => samples.filter((x) => x.name === 'loadfleet_site_alerts' && x.labels.site_id === site.id)
+    await run(site.id, 'passed', { metrics: metrics(10, 0) })
+    await server.alertNow()
+    expect(open((await scrape()).samples).filter((x) => x.value > 0)).toEqual([])
+    await run(site.id, 'error')
+    await run(site.id, 'error')
+    await server.alertNow()
+    const firing = open((await scrape()).samples).filter((x) => x.value > 0)
+    expect(firing.map((x) => ({ ...x.labels, value: x.value }))).toContainEqual(expect.objectContaining({
+      alertname: 'SiteFailing', severity: 'critical', alertstate: 'firing', value: 1,
+    }))
   })
 
   it('drops every series of a deleted site', async () => {
