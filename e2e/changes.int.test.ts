@@ -111,6 +111,16 @@ describe('changes, baselines and acceptance over real runs', () => {
     const row = stepped.baseline?.metrics.find((m) => m.metric === 'p95')
     expect(row?.relativeChange).toBeGreaterThan(1)
     expect(stepped.baseline?.runIds).not.toContain(after[0]?.id)
+
+    // The site chart's band: the spread of the baseline runs' p95, below the stepped runs.
+    const baseline = await admin.targetBaseline(site.id)
+    const band = baseline.latencyMs.p95
+    expect(band?.runs).toBe(baseline.runIds.length)
+    expect(baseline.runIds).not.toContain(after[0]?.id)
+    expect([band?.min, band?.p25, band?.median, band?.p75, band?.max]).toEqual(
+      [band?.min, band?.p25, band?.median, band?.p75, band?.max].sort((a = 0, b = 0) => a - b))
+    expect(band?.median).toBeLessThan(Number((p95?.details.recent as { median: number }).median))
+    expect(baseline.latencyMs.p50?.median).toBeLessThanOrEqual(baseline.latencyMs.p99?.median ?? 0)
   })
 
   it('refuses bad pins with 400 naming the field, and unknown or closed changes with 404 and 409', async () => {
@@ -146,6 +156,7 @@ describe('changes, baselines and acceptance over real runs', () => {
   it('pins a baseline to chosen runs and to a time range, and unpins it', async () => {
     const pinned = await admin.pinBaseline(site.id, { runIds: before.slice(0, 10).map((r) => r.id) })
     expect(pinned).toMatchObject({ mode: 'pinned', runIds: before.slice(0, 10).map((r) => r.id) })
+    expect(pinned.latencyMs.p95?.runs).toBe(10)
     const detail = await admin.getRun(after.at(-1)?.id ?? '')
     expect(detail.baseline?.mode).toBe('pinned')
     expect(detail.baseline?.runIds).toEqual(before.slice(0, 10).map((r) => r.id))

@@ -119,6 +119,21 @@ export const BaselinePin = z.strictObject({
 })
 export type BaselinePin = z.input<typeof BaselinePin>
 
+/**
+ * How one latency figure (a run's p95, say) spread over the baseline runs, ms: the site chart shades p25–p75 as the
+ * usual range. Quartiles, not min/max, so one slow baseline run does not widen the band; min/max are there too.
+ */
+export const BaselineSpread = z.object({
+  median: z.number(),
+  p25: z.number(),
+  p75: z.number(),
+  min: z.number(),
+  max: z.number(),
+  /** Baseline runs that had the figure. */
+  runs: z.int(),
+})
+export type BaselineSpread = z.infer<typeof BaselineSpread>
+
 /** A site's baseline: rolling (recent runs outside any change) unless a user pinned one. */
 export const TargetBaseline = z.object({
   targetId: z.string(),
@@ -129,6 +144,12 @@ export const TargetBaseline = z.object({
   to: IsoTime.nullable(),
   /** When a change was last accepted: the rolling baseline only uses runs after it. */
   acceptedAt: IsoTime.nullable(),
+  /** The baseline runs' p50, p95 and p99 (ms): each null when no baseline run has it. */
+  latencyMs: z.object({
+    p50: BaselineSpread.nullable(),
+    p95: BaselineSpread.nullable(),
+    p99: BaselineSpread.nullable(),
+  }),
 })
 export type TargetBaseline = z.infer<typeof TargetBaseline>
 

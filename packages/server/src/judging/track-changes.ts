@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
-import { compareRunToBaseline, detectChanges, type DetectedChange, type RunSample } from '@loadfleet/analysis'
-import type { BaselineComparison, Change, TargetBaseline } from '@loadfleet/api'
+import { compareRunToBaseline, detectChanges, quantile, type DetectedChange, type RunSample } from '@loadfleet/analysis'
+import type { BaselineComparison, BaselineSpread, Change, TargetBaseline } from '@loadfleet/api'
 import type { ChangeRow, Database } from '../db/schema.js'
 import type { Store } from '../db/store.js'
 
@@ -143,15 +143,36 @@ export function relativeChangeOf (detailsJson: string): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null
 }
 
-/** A target's baseline now: pinned runs or range, or the rolling baseline the detector uses. */
+/** Median, quartiles and extremes of one figure over the baseline runs that have it; null when none has. */
+function spreadOf (samples: RunSample[], pick: (s: RunSample) => number | null): BaselineSpread | null {
+  const values = samples.map(pick).filter((v): v is number => v !== null && Number.isFinite(v))
+  if (values.length === 0) return null
+  return {
+    median: quantile(values, 0.5), p25: quantile(values, 0.25), p75: quantile(values, 0.75),
+    min: Math.min(...values), max: Math.max(...values), runs: values.length,
+  }
+}
+
+function latencySpreads (samples: RunSample[]): TargetBaseline['latencyMs'] {
+  return {
+    p50: spreadOf(samples, (s) => s.p50Ms),
+    p95: spreadOf(samples, (s) => s.p95Ms),
+    p99: spreadOf(samples, (s) => s.p99Ms),
+  }
+}
+
+/** A target's baseline now: pinned runs or range, or the rolling baseline the detector uses; with its spread. */
 export async function targetBaseline (db: Kysely<Database>, targetId: string): Promise<TargetBaseline> {
   const state = await baselineState(db, targetId)
   const common = { targetId, from: iso(state.from), to: iso(state.to), acceptedAt: iso(state.acceptedAt) }
   if (state.pinned !== null) {
-    return { ...common, mode: 'pinned', runIds: state.pinnedIds ?? state.pinned.map((s) => s.runId) }
+    const runIds = state.pinnedIds ?? state.pinned.map((s) => s.runId)
+    return { ...common, mode: 'pinned', runIds, latencyMs: latencySpreads(state.pinned) }
   }
   const runs = await recentSamples(db, targetId)
-  return { ...common, mode: 'rolling', runIds: runs.length === 0 ? [] : detect(runs, state).baselineRunIds }
+  const runIds = runs.length === 0 ? [] : detect(runs, state).baselineRunIds
+  const chosen = new Set(runIds)
+  return { ...common, mode: 'rolling', runIds, latencyMs: latencySpreads(runs.filter((s) => chosen.has(s.runId))) }
 }
 
 /** A run beside the baseline it was (or would have been) judged against; null when there is none. */
