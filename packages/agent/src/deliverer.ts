@@ -63,7 +63,11 @@ export class Deliverer {
       this.#wake.abort()
       return
     }
-    this.#running = this.#loop().finally(() => { this.#running = null })
+    this.#running = this.#loop()
+      // Nothing in a pass is meant to throw (spool writes report their failures); should anything, the records
+      // stay spooled for the next kick rather than the rejection ending the process.
+      .catch((err: unknown) => { this.#o.logger.log('error', 'delivery_pass_failed', { error: errorText(err) }) })
+      .finally(() => { this.#running = null })
   }
 
   /** Delivers everything deliverable within `timeoutMs`; true when nothing finished is left behind. */

@@ -14,11 +14,25 @@ export interface SpoolRecord {
 }
 
 const RECORD_SUFFIX = '.run.json'
+const PROBE_PREFIX = '.probe-'
+// A probe must fit a run's start and its finish with the engine's summary (typically 5–30 KB); a disk with less
+// room than that would accept the start and fail the result.
+const PROBE_BYTES = 64 * 1024
+
+/** Options of a `Spool`. */
+export interface SpoolOptions {
+  /**
+   * Told of every failed write of an update (a delivered start, a finish, a removal). The update stays in memory
+   * and is still delivered; only a crash before delivery would lose it, so the agent reports itself degraded.
+   */
+  onWriteFailed?: (err: unknown) => void
+}
 
 /**
  * Results kept on disk under TMP_DIR until the control plane has them. Memory holds the truth and every
  * change rewrites the record atomically (temp file + fsync + rename), so a crash leaves either the old or
- * the new record, never half of one.
+ * the new record, never half of one. A failed write leaves no temp file behind.
+ * A run exists only once its start is on disk: `addStart` throws when it cannot write, and then holds nothing.
  */
 export class Spool {
   readonly dir: string
@@ -26,8 +40,11 @@ export class Spool {
   // Writes of one record are chained so an older snapshot can never land after a newer one.
   readonly #writes = new Map<string, Promise<void>>()
 
-  constructor (dir: string) {
+  readonly #onWriteFailed: (err: unknown) => void
+
+  constructor (dir: string, options: SpoolOptions = {}) {
     this.dir = dir
+    this.#onWriteFailed = options.onWriteFailed ?? (() => {})
   }
 
   /** Loads records left by a previous process; a run it started but never finished becomes `error`. */
@@ -37,7 +54,8 @@ export class Spool {
     for (const name of await readdir(this.dir)) {
       const file = join(this.dir, name)
       if (!name.endsWith(RECORD_SUFFIX)) {
-        if (name.includes('.tmp-')) await rm(file, { force: true }) // a write cut short by a crash
+        // A write cut short by a crash, or a probe of a process that died before removing it.
+        if (name.includes('.tmp-') || name.startsWith(PROBE_PREFIX)) await rm(file, { force: true })
         continue
       }
       const record = parseRecord(await readFile(file, 'utf8'))
@@ -48,7 +66,7 @@ export class Spool {
           status: 'error', finishedAt: new Date().toISOString(), errorMessage: 'agent stopped before the run finished',
         }
         this.#records.set(record.runId, record)
-        await this.#persist(record)
+        await this.#update(record) // on a full disk the verdict stays in memory: still delivered
       } else {
         this.#records.set(record.runId, record)
       }
@@ -65,30 +83,46 @@ export class Spool {
     return this.#records.size
   }
 
+  /** Records a run about to start; throws (the `fs` error, with its `code`) when the record cannot be written. */
   async addStart (start: RunStart & { id: string }): Promise<void> {
     const record: SpoolRecord = { runId: start.id, createdAt: Date.now(), start, startDelivered: false, finish: null }
-    this.#records.set(record.runId, record)
     await this.#persist(record)
+    // Only now: a start that is not on disk must never be reported for a test that will not run.
+    this.#records.set(record.runId, record)
   }
 
   async markStartDelivered (runId: string): Promise<void> {
     const record = this.#records.get(runId)
     if (record === undefined || record.startDelivered) return
     record.startDelivered = true
-    await this.#persist(record)
+    await this.#update(record)
   }
 
   async setFinish (runId: string, finish: RunFinish): Promise<void> {
     const record = this.#records.get(runId)
     if (record === undefined) return
     record.finish = finish
-    await this.#persist(record)
+    await this.#update(record)
   }
 
   /** Forgets a delivered (or undeliverable) run. */
   async remove (runId: string): Promise<void> {
     if (!this.#records.delete(runId)) return
-    await this.#chain(runId, () => rm(this.#fileOf(runId), { force: true }))
+    await this.#chain(runId, () => rm(this.#fileOf(runId), { force: true })).catch(this.#onWriteFailed)
+  }
+
+  /**
+   * Whether a run could be recorded now: writes, syncs and removes a probe file of `PROBE_BYTES`. Throws the `fs`
+   * error when it cannot (the probe file is removed either way).
+   */
+  async probe (): Promise<void> {
+    await mkdir(this.dir, { recursive: true })
+    const file = join(this.dir, `${PROBE_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`)
+    try {
+      await writeSynced(file, Buffer.alloc(PROBE_BYTES))
+    } finally {
+      await rm(file, { force: true })
+    }
   }
 
   #fileOf (runId: string): string {
@@ -98,6 +132,11 @@ export class Spool {
   #persist (record: SpoolRecord): Promise<void> {
     const text = JSON.stringify(record)
     return this.#chain(record.runId, () => writeAtomic(this.#fileOf(record.runId), text))
+  }
+
+  /** Persists a change already made in memory; a failed write is reported, never thrown. */
+  async #update (record: SpoolRecord): Promise<void> {
+    await this.#persist(record).catch(this.#onWriteFailed)
   }
 
   #chain (runId: string, step: () => Promise<void>): Promise<void> {
@@ -113,14 +152,24 @@ export class Spool {
 
 async function writeAtomic (file: string, text: string): Promise<void> {
   const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
-  const handle = await open(tmp, 'w', 0o600)
   try {
-    await handle.writeFile(text, 'utf8')
+    await writeSynced(tmp, text)
+    await rename(tmp, file)
+  } catch (err) {
+    // A full disk creates the (empty) temp file and then refuses its content: never leave it behind.
+    await rm(tmp, { force: true }).catch(() => {})
+    throw err
+  }
+}
+
+async function writeSynced (file: string, data: string | Buffer): Promise<void> {
+  const handle = await open(file, 'w', 0o600)
+  try {
+    await handle.writeFile(data)
     await handle.sync()
   } finally {
     await handle.close()
   }
-  await rename(tmp, file)
 }
 
 function parseRecord (text: string): SpoolRecord | undefined {
