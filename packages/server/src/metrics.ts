@@ -19,6 +19,8 @@ const LINT_FAILING_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_req
 /** One registry per server instance, so several servers in one process (tests) never share counters. */
 export function createMetrics (gauges: {
   agentsByStatus: () => Promise<Record<string, number>>
+  /** Reporting agents that say they cannot take work. */
+  agentsDegraded: () => Promise<number>
   runsRunning: () => Promise<number>
   /** The per-site series' data; without it (route tests) only the process and API series are exposed. */
   sites?: () => Promise<SitesData>
@@ -37,6 +39,12 @@ export function createMetrics (gauges: {
       const counts = await gauges.agentsByStatus()
       for (const [status, n] of Object.entries(counts)) this.set({ status }, n)
     },
+  })
+  new Gauge({
+    name: 'loadfleet_agents_degraded',
+    help: 'Online or busy agents that start no run because they cannot record one (e.g. a full TMP_DIR).',
+    registers: [registry],
+    async collect () { this.set(await gauges.agentsDegraded()) },
   })
   new Gauge({
     name: 'loadfleet_runs_running',

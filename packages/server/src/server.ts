@@ -62,6 +62,7 @@ export async function startServer (options: ServerOptions = {}): Promise<Running
   try {
     const metrics = createMetrics({
       agentsByStatus: () => store.repos.agents.countByStatus(),
+      agentsDegraded: () => store.repos.agents.countDegraded(),
       runsRunning: () => store.repos.runs.countRunning(),
       sites: async () => ({
         ...(await store.sitesMetricsData()), alerts: await new AlertsRepo(store.db).openAlertStates(),

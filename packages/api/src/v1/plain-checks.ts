@@ -13,6 +13,8 @@ export const DESIRED_AGENT_COUNT_MAX = 1000
 // The agent's HEARTBEAT_INTERVAL_MS bounds: faster floods the control plane, slower hides a lost agent too long.
 export const HEARTBEAT_INTERVAL_MS_MIN = 100
 export const HEARTBEAT_INTERVAL_MS_MAX = 600_000
+// An agent's degraded reason names a cause and a directory: room for a deep TMP_DIR path, not for a log.
+export const AGENT_DEGRADED_REASON_MAX_CHARS = 500
 
 /** A chart bucket's width: a whole number of seconds, minutes, hours or days. */
 export const SERIES_BUCKET_PATTERN = /^[1-9][0-9]{0,5}[smhd]$/

@@ -1,10 +1,10 @@
 import { z } from 'zod'
 import {
-  AGENT_NAME_MAX_CHARS, AGENT_NAME_PATTERN, DESIRED_AGENT_COUNT_MAX, HEARTBEAT_INTERVAL_MS_MAX,
-  HEARTBEAT_INTERVAL_MS_MIN, RUN_INTERVAL_MS_MAX, RUN_INTERVAL_MS_MIN, RUN_STATUSES, SERIES_BUCKET_MS_MAX,
-  SERIES_BUCKET_MS_MIN, SERIES_BUCKET_PATTERN, SUMMARY_MAX_BYTES, SUMMARY_MAX_DEPTH, TARGET_DURATION_S_MAX,
-  TARGET_LABEL_MAX_CHARS, TARGET_URL_MAX_CHARS, TARGET_VUS_MAX, httpUrlProblem, normaliseHttpUrl, seriesBucketMs,
-  textProblem,
+  AGENT_DEGRADED_REASON_MAX_CHARS, AGENT_NAME_MAX_CHARS, AGENT_NAME_PATTERN, DESIRED_AGENT_COUNT_MAX,
+  HEARTBEAT_INTERVAL_MS_MAX, HEARTBEAT_INTERVAL_MS_MIN, RUN_INTERVAL_MS_MAX, RUN_INTERVAL_MS_MIN, RUN_STATUSES,
+  SERIES_BUCKET_MS_MAX, SERIES_BUCKET_MS_MIN, SERIES_BUCKET_PATTERN, SUMMARY_MAX_BYTES, SUMMARY_MAX_DEPTH,
+  TARGET_DURATION_S_MAX, TARGET_LABEL_MAX_CHARS, TARGET_URL_MAX_CHARS, TARGET_VUS_MAX, httpUrlProblem, normaliseHttpUrl,
+  seriesBucketMs, textProblem,
 } from './plain-checks.js'
 import { DEFAULT_EXPECTED_STATUSES } from './expected-statuses.js'
 import { BaselineComparison, ExpectedStatuses, OpenChange, RunVerdict, Thresholds } from './judging.js'
@@ -151,6 +151,11 @@ export const Agent = z.object({
   lastSeenAt: IsoTime,
   /** Results this agent process gave up delivering since it started (see its `result_dead_lettered` log lines). */
   deadLetters: z.int(),
+  /**
+   * Why the agent takes no work, as it last reported, e.g. "spool directory full: ENOSPC writing /tmp/…" (it
+   * cannot record a run); null when it can. It keeps heartbeating and delivering while degraded.
+   */
+  degradedReason: z.string().nullable(),
 })
 export type Agent = z.infer<typeof Agent>
 
@@ -173,6 +178,8 @@ export const AgentHeartbeat = z.strictObject({
   currentRunId: z.string().max(64).nullable().default(null),
   deadLetters: z.int().min(0).optional()
     .describe('Results this agent process gave up delivering (refused, or failing past its retry bound)'),
+  degradedReason: StoredText(AGENT_DEGRADED_REASON_MAX_CHARS).nullable().optional()
+    .describe('Why the agent starts no run (e.g. its spool directory is full); null when it can. Absent = unchanged'),
 })
 export type AgentHeartbeat = z.input<typeof AgentHeartbeat>
 

@@ -34,6 +34,7 @@ export async function createInjectApp (options: {
   const store = new Store(await openDatabase(location))
   const metrics = createMetrics({
     agentsByStatus: () => store.repos.agents.countByStatus(),
+    agentsDegraded: () => store.repos.agents.countDegraded(),
     runsRunning: () => store.repos.runs.countRunning(),
   })
   const app = await buildApp({

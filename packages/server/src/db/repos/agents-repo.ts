@@ -11,6 +11,7 @@ export function toAgent (row: Selectable<AgentRow>): Agent {
     registeredAt: new Date(Number(row.registered_at)).toISOString(),
     lastSeenAt: new Date(Number(row.last_seen_at)).toISOString(),
     deadLetters: Number(row.dead_letters),
+    degradedReason: row.degraded_reason,
   }
 }
 
@@ -45,21 +46,25 @@ export class AgentsRepo {
       })
       .onConflict((oc) => oc.column('name').doUpdateSet({
         version, status: 'online', current_run_id: null, registered_at: now, last_seen_at: now,
-        heartbeat_interval_ms: heartbeat, dead_letters: 0,
+        heartbeat_interval_ms: heartbeat, dead_letters: 0, degraded_reason: null,
       }))
       .returningAll()
       .executeTakeFirstOrThrow()
     return toAgent(row)
   }
 
-  /** Records a heartbeat; `newDeadLetters` is how many dead letters this report adds to the agent's count. */
+  /**
+   * Records a heartbeat; `newDeadLetters` is how many dead letters this report adds to the agent's count, and
+   * `degradedChanged` whether it entered or left the degraded state (an absent `degradedReason` changes nothing).
+   */
   async heartbeat (options: {
-    name: string, status: 'online' | 'busy', currentRunId: string | null, deadLetters?: number | undefined, now: number
-  }): Promise<{ agent: Agent, newDeadLetters: number } | undefined> {
+    name: string, status: 'online' | 'busy', currentRunId: string | null, deadLetters?: number | undefined,
+    degradedReason?: string | null | undefined, now: number
+  }): Promise<{ agent: Agent, newDeadLetters: number, degradedChanged: boolean } | undefined> {
     let newDeadLetters = 0
+    const before = await this.#db.selectFrom('agents').select(['dead_letters', 'degraded_reason'])
+      .where('name', '=', options.name).executeTakeFirst()
     if (options.deadLetters !== undefined) {
-      const before = await this.#db.selectFrom('agents').select('dead_letters').where('name', '=', options.name)
-        .executeTakeFirst()
       const previous = Number(before?.dead_letters ?? 0)
       // A smaller count means the agent process restarted without registering again: count from zero.
       newDeadLetters = options.deadLetters >= previous ? options.deadLetters - previous : options.deadLetters
@@ -68,17 +73,22 @@ export class AgentsRepo {
       .set({
         status: options.status, current_run_id: options.currentRunId, last_seen_at: options.now,
         ...(options.deadLetters === undefined ? {} : { dead_letters: options.deadLetters }),
+        ...(options.degradedReason === undefined ? {} : { degraded_reason: options.degradedReason }),
       })
       .where('name', '=', options.name)
       .returningAll()
       .executeTakeFirst()
-    return row === undefined ? undefined : { agent: toAgent(row), newDeadLetters }
+    if (row === undefined) return undefined
+    const degradedChanged = (before?.degraded_reason ?? null) === null
+      ? row.degraded_reason !== null
+      : row.degraded_reason === null
+    return { agent: toAgent(row), newDeadLetters, degradedChanged }
   }
 
-  /** An agent stopping cleanly: offline at once, with no current run. */
+  /** An agent stopping cleanly: offline at once, with no current run and no longer degraded (its process is gone). */
   async leave (options: { name: string, now: number }): Promise<Agent | undefined> {
     const row = await this.#db.updateTable('agents')
-      .set({ status: 'offline', current_run_id: null, last_seen_at: options.now })
+      .set({ status: 'offline', current_run_id: null, last_seen_at: options.now, degraded_reason: null })
       .where('name', '=', options.name)
       .returningAll()
       .executeTakeFirst()
@@ -110,5 +120,15 @@ export class AgentsRepo {
     // count() is a string on PostgreSQL and a number on SQLite.
     for (const row of rows) counts[row.status] = Number(row.n)
     return counts
+  }
+
+  /** Agents still reporting (online or busy) that say they cannot take work. */
+  async countDegraded (): Promise<number> {
+    const row = await this.#db.selectFrom('agents')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('status', '!=', 'offline')
+      .where('degraded_reason', 'is not', null)
+      .executeTakeFirstOrThrow()
+    return Number(row.n)
   }
 }

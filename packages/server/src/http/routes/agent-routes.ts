@@ -34,6 +34,11 @@ export function agentRoutes (deps: RouteDeps) {
         deps.metrics.agentDeadLetters.inc(beat.newDeadLetters)
         req.log.warn({ agent: req.params.name, deadLetters: beat.agent.deadLetters }, 'agent dead-lettered results')
       }
+      if (beat.degradedChanged) {
+        const reason = beat.agent.degradedReason
+        if (reason === null) req.log.info({ agent: req.params.name }, 'agent recovered')
+        else req.log.warn({ agent: req.params.name, reason }, 'agent degraded: it starts no run')
+      }
       return beat.agent
     })
 
