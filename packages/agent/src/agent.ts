@@ -9,6 +9,7 @@ import { createLogger, errorText, type Logger } from './logger.js'
 import { engineFor, executeRun } from './run-executor.js'
 import { dueTargets } from './schedule.js'
 import { Spool } from './spool.js'
+import { spoolProblemOf } from './spool-problem.js'
 import { testSpecOf } from './test-spec-of.js'
 import { isSchedulable, targetEgressRefusal, targetRefusal } from './target-check.js'
 import { egressRefusal } from '@loadfleet/core/egress'
@@ -26,8 +27,8 @@ export interface Agent {
   stop (reason: string): Promise<AgentExit>
   /** Settles when the agent has stopped, whether asked to or after a fatal error. */
   readonly done: Promise<AgentExit>
-  /** Runs in progress and results not yet delivered, for tests and logs. */
-  state (): { running: number, spooled: number, registered: boolean }
+  /** Runs in progress, results not yet delivered, and why no run can start (null when runs can), for tests and logs. */
+  state (): { running: number, spooled: number, registered: boolean, degraded: string | null }
 }
 
 // A test aborted on shutdown must be gone within 5 s; the result is reported even if the engine lags.
@@ -39,6 +40,9 @@ const PARENT_CHECK_MS = 1000
 const LEAVE_TIMEOUT_MS = 2000
 
 interface ActiveRun { targetId: string, controller: AbortController, settled: Promise<void>, finished: boolean }
+
+/** Why the agent takes no work: it could not record a run (its spool directory is full or not writable). */
+interface Degraded { reason: string, since: number }
 
 /** Starts an agent: register, heartbeat, poll targets, run what is due, deliver every result exactly once. */
 export function startAgent (options: AgentOptions): Agent {
@@ -61,6 +65,8 @@ class AgentProcess {
   #timers: NodeJS.Timeout[] = []
   #pollTimer: NodeJS.Timeout | undefined
   #reachable = true
+  #degraded: Degraded | null = null
+  #spoolOpened = false
   readonly #stopSignal = new AbortController()
   #resolveDone!: (exit: AgentExit) => void
   readonly #done = new Promise<AgentExit>((resolve) => { this.#resolveDone = resolve })
@@ -71,7 +77,9 @@ class AgentProcess {
     this.#client = new ApiClient({
       baseUrl: options.dashboardUrl, agentToken: options.dashboardSecret, timeoutMs: options.requestTimeoutMs ?? 10_000,
     })
-    this.#spool = new Spool(join(options.tmpDir, `loadfleet-spool-${options.agentName}`))
+    this.#spool = new Spool(join(options.tmpDir, `loadfleet-spool-${options.agentName}`), {
+      onWriteFailed: (err) => { this.#degrade(err) },
+    })
     this.#deliverer = new Deliverer({
       client: this.#client,
       agentName: options.agentName,
@@ -89,7 +97,10 @@ class AgentProcess {
       name: this.#o.agentName,
       stop: (reason) => this.#stop(reason),
       done: this.#done,
-      state: () => ({ running: this.#runs.size, spooled: this.#spool.size, registered: this.#registered }),
+      state: () => ({
+        running: this.#runs.size, spooled: this.#spool.size, registered: this.#registered,
+        degraded: this.#degraded?.reason ?? null,
+      }),
     }
   }
 
@@ -103,11 +114,12 @@ class AgentProcess {
       this.#log.log('warn', 'k6_binary_missing', { k6Binary, fallback: 'built-in engine' })
     }
     if (this.#o.parentPid !== undefined) this.#watchParent(this.#o.parentPid)
-    const { recovered, interrupted } = await this.#spool.open()
-    if (recovered > 0) this.#log.log('info', 'spool_recovered', { results: recovered, interrupted })
+    // A full or broken TMP_DIR must not stop the agent: it starts degraded, and recovers when it can write again.
+    await this.#checkSpool()
     this.#deliverer.kick()
     await this.#registerWithRetry()
     if (this.#stopping !== null) return
+    if (this.#degraded !== null) void this.#heartbeat() // registering clears the reason the server holds
     this.#timers.push(setInterval(() => { void this.#heartbeat() }, heartbeatIntervalMs))
     void this.#poll()
   }
@@ -142,12 +154,55 @@ class AgentProcess {
     this.#registered = true
   }
 
+  async #openSpool (): Promise<void> {
+    const { recovered, interrupted } = await this.#spool.open()
+    this.#spoolOpened = true
+    if (recovered > 0) this.#log.log('info', 'spool_recovered', { results: recovered, interrupted })
+  }
+
+  /** Whether a run could be recorded now (opening the spool first if that failed before): enters or leaves degraded. */
+  async #checkSpool (): Promise<void> {
+    try {
+      if (!this.#spoolOpened) await this.#openSpool()
+      await this.#spool.probe()
+    } catch (err) {
+      this.#degrade(err)
+      return
+    }
+    this.#recover()
+  }
+
+  /** Logged once on entering; while degraded, only the reason is kept up to date. */
+  #degrade (err: unknown, fields: Record<string, unknown> = {}): void {
+    const reason = spoolProblemOf(err, this.#spool.dir)
+    if (this.#degraded === null) {
+      this.#log.log('warn', 'agent_degraded', {
+        reason, ...fields, running: this.#runs.size, spooled: this.#spool.size,
+        message: 'no run starts until the spool directory can be written again; spooled results are still delivered',
+      })
+      this.#degraded = { reason, since: Date.now() }
+    } else {
+      this.#degraded.reason = reason
+    }
+  }
+
+  #recover (): void {
+    if (this.#degraded === null) return
+    const { reason, since } = this.#degraded
+    this.#degraded = null
+    this.#log.log('info', 'agent_recovered', { previousReason: reason, degradedForMs: Date.now() - since })
+    // Runs resume at the next poll, not from here: should the probe pass while run records still fail, the
+    // agent alternates at the poll's pace instead of spinning.
+    this.#deliverer.kick()
+  }
+
   async #heartbeat (): Promise<void> {
+    await this.#checkSpool() // so each heartbeat carries the spool's state of now
     const current = this.#runs.keys().next()
     try {
       await this.#client.heartbeat(this.#o.agentName, {
         status: this.#runs.size > 0 ? 'busy' : 'online', currentRunId: current.done === true ? null : current.value,
-        deadLetters: this.#deliverer.deadLetters,
+        deadLetters: this.#deliverer.deadLetters, degradedReason: this.#degraded?.reason ?? null,
       })
     } catch (err) {
       await this.#onCallFailed('heartbeat', err)
@@ -165,6 +220,7 @@ class AgentProcess {
       // Keep running the last known schedule: results are spooled until the control plane is back.
       await this.#onCallFailed('poll', err)
     }
+    if (this.#degraded !== null) await this.#checkSpool() // recover within a poll interval, not a heartbeat's
     this.#fill()
     if (this.#stopping === null) this.#pollTimer = setTimeout(() => { void this.#poll() }, this.#o.pollIntervalMs)
   }
@@ -205,7 +261,7 @@ class AgentProcess {
 
   /** Starts due targets, oldest due first, while run slots are free. */
   #fill (): void {
-    if (this.#stopping !== null) return
+    if (this.#stopping !== null || this.#degraded !== null) return
     const free = this.#o.maxConcurrentRuns - this.#runs.size
     if (free <= 0) return
     const busy = new Set([...this.#runs.values()].map((r) => r.targetId))
@@ -216,11 +272,18 @@ class AgentProcess {
   #startRun (target: AgentTarget): void {
     const runId = randomUUID()
     const startedAt = Date.now()
+    const previousStartAt = this.#localStartedAt.get(target.id)
     this.#localStartedAt.set(target.id, startedAt)
     const controller = new AbortController()
     const run: ActiveRun = { targetId: target.id, controller, settled: Promise.resolve(), finished: false }
     this.#runs.set(runId, run)
-    run.settled = this.#execute(runId, target, startedAt, run)
+    run.settled = this.#recordStart(runId, target, startedAt)
+      .then(async (recorded) => {
+        if (recorded) return await this.#execute(runId, target, run)
+        // Never started: the target stays due, to run once the agent has recovered.
+        if (previousStartAt === undefined) this.#localStartedAt.delete(target.id)
+        else this.#localStartedAt.set(target.id, previousStartAt)
+      })
       .catch((err: unknown) => { this.#log.log('error', 'run_bookkeeping_failed', { runId, error: errorText(err) }) })
       .finally(() => {
         this.#runs.delete(runId)
@@ -228,11 +291,22 @@ class AgentProcess {
       })
   }
 
-  async #execute (runId: string, target: AgentTarget, startedAt: number, run: ActiveRun): Promise<void> {
-    await this.#spool.addStart({ id: runId, targetId: target.id, startedAt: new Date(startedAt).toISOString() })
+  /** A run starts only once its start is on disk, so a start is never reported for a test that did not run. */
+  async #recordStart (runId: string, target: AgentTarget, startedAt: number): Promise<boolean> {
+    try {
+      await this.#spool.addStart({ id: runId, targetId: target.id, startedAt: new Date(startedAt).toISOString() })
+    } catch (err) {
+      this.#degrade(err, { notStartedTargetId: target.id })
+      void this.#heartbeat()
+      return false
+    }
     this.#deliverer.kick()
     void this.#heartbeat()
     this.#log.log('info', 'run_started', { runId, targetId: target.id, url: target.url, vus: target.vus })
+    return true
+  }
+
+  async #execute (runId: string, target: AgentTarget, run: ActiveRun): Promise<void> {
     const egress = this.#o.egress
     const refusal = targetRefusal(target, this.#o) ??
       (egress === undefined ? undefined : await targetEgressRefusal(egress, target.url))

@@ -47,6 +47,7 @@ export function FleetPage (): ReactNode {
 
 function FleetSummary ({ fleet, agents, now }: { fleet: FleetStatus, agents: Agent[], now: number }): ReactNode {
   const count = (status: Agent['status']): number => agents.filter((agent) => agent.status === status).length
+  const degraded = agents.filter((agent) => agent.status !== 'offline' && agent.degradedReason !== null).length
   return (
     <section className="stats" aria-label="Fleet status">
       <Stat label="Desired" value={String(fleet.desired)} />
@@ -55,6 +56,7 @@ function FleetSummary ({ fleet, agents, now }: { fleet: FleetStatus, agents: Age
       <Stat label="Online" value={String(count('online'))} />
       <Stat label="Busy" value={String(count('busy'))} />
       <Stat label="Offline" value={String(count('offline'))} />
+      {degraded > 0 && <Stat label="Degraded" value={String(degraded)} hint="start no run" />}
       <div className="stat stat-wide">
         <span className="stat-label">Last reconcile</span>
         <span className="stat-text" title={formatDateTime(fleet.lastReconcileAt)}>
@@ -105,7 +107,11 @@ function AgentsTable ({ agents, now }: { agents: Agent[], now: number }): ReactN
           {[...agents].sort(byName).map((agent) => (
             <tr key={agent.name}>
               <th scope="row" className="mono"><span className="clip" title={agent.name}>{agent.name}</span></th>
-              <td data-label="Status"><StatusBadge status={agent.status} /></td>
+              <td data-label="Status">
+                <StatusBadge status={agent.status} />
+                {agent.status !== 'offline' && agent.degradedReason !== null &&
+                  <> <DegradedBadge reason={agent.degradedReason} /></>}
+              </td>
               <td className="mono" data-label="Version">{agent.version}</td>
               <td data-label="Last seen" title={formatDateTime(agent.lastSeenAt)}>{formatRelative(agent.lastSeenAt, now)}</td>
               <td data-label="Current run">
@@ -118,5 +124,14 @@ function AgentsTable ({ agents, now }: { agents: Agent[], now: number }): ReactN
         </tbody>
       </table>
     </div>
+  )
+}
+
+/** The agent keeps heartbeating but starts no run; the reason (e.g. a full spool directory) shows on hover. */
+function DegradedBadge ({ reason }: { reason: string }): ReactNode {
+  return (
+    <span className="badge badge-warn" title={`Degraded, starts no run: ${reason}`}>
+      Degraded
+    </span>
   )
 }
