@@ -31,11 +31,16 @@ export function describeIssue (label: string, message: string): string {
   return `${label}: ${message}`
 }
 
+/** Words for an issue inside a field, one threshold; `rest` is its path after the field (`http_req_duration.0`). */
+export type NestedIssueWords = (rest: string, message: string) => string
+
 /**
  * Field name → message in words, from a 400's `details.issues[]` (paths may be arrays or dotted strings).
- * `labels` names each field as the form shows it; a field without one is named by its key.
+ * `labels` names each field as the form shows it; a field without one is named by its key. `nested` words issues
+ * inside a field (a list item, a map key) where the form can say more than the field's name.
  */
-export function fieldErrorsOf (error: unknown, labels: Record<string, string> = {}): Record<string, string> {
+export function fieldErrorsOf (error: unknown, labels: Record<string, string> = {},
+  nested: Record<string, NestedIssueWords> = {}): Record<string, string> {
   const result: Record<string, string> = {}
   if (!(error instanceof ApiError)) return result
   const details = error.details as { issues?: unknown } | null | undefined
@@ -43,22 +48,24 @@ export function fieldErrorsOf (error: unknown, labels: Record<string, string> = 
   for (const issue of issues) {
     if (typeof issue !== 'object' || issue === null) continue
     const { path, message } = issue as { path?: unknown, message?: unknown }
-    const field = fieldOf(path)
-    if (field === null || result[field] !== undefined) continue
-    result[field] = describeIssue(labels[field] ?? field, typeof message === 'string' ? message : 'invalid value')
+    const at = fieldOf(path)
+    if (at === null || result[at.field] !== undefined) continue
+    const text = typeof message === 'string' ? message : 'invalid value'
+    const words = nested[at.field]
+    result[at.field] = words !== undefined && at.rest !== ''
+      ? words(at.rest, text)
+      : describeIssue(labels[at.field] ?? at.field, text)
   }
   return result
 }
 
-function fieldOf (path: unknown): string | null {
-  if (Array.isArray(path)) {
-    // Some servers prefix the request part ("body.url"); the field is the first segment after it.
-    const parts = path.map(String).filter((part) => part !== 'body')
-    return parts[0] ?? null
-  }
-  if (typeof path === 'string' && path !== '') {
-    const parts = path.replace(/^\//, '').split(/[./]/).filter((part) => part !== 'body' && part !== '')
-    return parts[0] ?? null
-  }
-  return null
+// Some servers prefix the request part ("body.url"); the field is the first segment after it.
+const FIELD_PATH = /^(?:body(?:[./]|$))?([^./]+)(?:[./](.*))?$/s
+
+function fieldOf (path: unknown): { field: string, rest: string } | null {
+  const text = Array.isArray(path) ? path.map(String).join('.') : typeof path === 'string' ? path.replace(/^\//, '') : ''
+  const match = FIELD_PATH.exec(text)
+  const field = match?.[1]
+  if (field === undefined || field === '' || field === 'body') return null
+  return { field, rest: match?.[2] ?? '' }
 }

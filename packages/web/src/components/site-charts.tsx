@@ -1,8 +1,9 @@
 import { useMemo, type ReactNode } from 'react'
-import type { SeriesBucket, SeriesPoint } from '@loadfleet/api/client'
+import type { Change, SeriesBucket, SeriesPoint, TargetBaseline } from '@loadfleet/api/client'
 import { formatMs, formatPercent, formatRate } from '../format'
 import { navigate, paths } from '../router'
-import { TimeChart, type ChartOverlays, type ChartSeries } from './time-chart'
+import { ChangeMarkers, changeGroups, type ChangeGroup } from './change-markers'
+import { TimeChart, type ChartOverlays, type ChartSeries, type MarkerPosition } from './time-chart'
 
 /** Every run of the window, or the runs aggregated into buckets of `bucketMs`. */
 export type SiteSeries =
@@ -90,6 +91,20 @@ function bucketsData (buckets: SeriesBucket[], bucketMs: number): ChartData {
   }
 }
 
+// The baseline band in the p95 line's colour, light enough that runs and threshold lines read on top of it.
+const BASELINE_BAND = 'rgba(36, 83, 214, 0.13)'
+const BASELINE_LABEL = '#1e40af'
+
+/** The baseline's usual p95 (its runs' middle half) as a band on the latency chart. */
+export function baselineBands (baseline: TargetBaseline | undefined): NonNullable<ChartOverlays['bands']> {
+  const p95 = baseline?.latencyMs.p95
+  if (p95 === null || p95 === undefined) return []
+  return [{
+    scale: 'ms', from: p95.p25, to: p95.p75, color: BASELINE_BAND, labelColor: BASELINE_LABEL,
+    label: `baseline p95 ${formatMs(p95.p25)}–${formatMs(p95.p75)}`,
+  }]
+}
+
 // `p(95)<500`, `p(99) <= 1200`, `med<200`: a latency limit the chart can draw as a line (k6 threshold syntax, in ms).
 const LATENCY_LIMIT = /^\s*(p\((\d+(?:\.\d+)?)\)|med|avg|max)\s*<=?\s*(\d+(?:\.\d+)?)\s*$/
 const THRESHOLD_LINE = '#7c3aed'
@@ -113,20 +128,42 @@ export function bucketWords (ms: number): string {
   return `${ms / 1000} seconds`
 }
 
-/** The site's latency and health charts: every run (click one to open it), or buckets of runs for long ranges. */
-export function SiteCharts ({ series, window, thresholds }: {
-  series: SiteSeries, window: [number, number], thresholds?: Record<string, string[]>
+const markersOf = (groups: ChangeGroup[]) => (positions: MarkerPosition[]): ReactNode =>
+  <ChangeMarkers groups={groups} positions={positions} />
+
+/**
+ * The site's latency and health charts: every run (click one to open it), or buckets of runs for long ranges; the
+ * baseline's usual p95 as a band, threshold lines, failed and errored runs marked, and flags where changes started.
+ */
+export function SiteCharts ({ series, window, thresholds, baseline, changes = [] }: {
+  series: SiteSeries, window: [number, number], thresholds?: Record<string, string[]>, baseline?: TargetBaseline,
+  changes?: Change[]
 }): ReactNode {
   const data = useMemo(
     () => (series.kind === 'runs' ? runsData(series.points) : bucketsData(series.buckets, series.bucketMs)),
     [series],
   )
   const thresholdKey = JSON.stringify(thresholds ?? {})
+  const bandKey = JSON.stringify(baseline?.latencyMs.p95 ?? null)
   const latencyOverlays = useMemo<ChartOverlays>(
-    () => ({ marks: data.marks, lines: thresholdLines(JSON.parse(thresholdKey) as Record<string, string[]>) }),
-    [data, thresholdKey],
+    () => ({
+      marks: data.marks,
+      lines: thresholdLines(JSON.parse(thresholdKey) as Record<string, string[]>),
+      bands: baselineBands(baseline),
+    }),
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- redrawn when the band's figures change, not every poll
+    [data, thresholdKey, bandKey],
   )
   const healthOverlays = useMemo<ChartOverlays>(() => ({ marks: data.marks }), [data])
+  const changesKey = JSON.stringify(changes.map((c) => [c.id, c.state, c.startedRunId, c.details.relativeChange]))
+  const groups = useMemo(() => {
+    const timeOf = new Map(data.runIds.map((id, i) => [id, data.times[i] ?? 0]))
+    return changeGroups(changes, (runId) => timeOf.get(runId))
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- regrouped when the changes do, not every poll
+  }, [data, changesKey])
+  const latencyTimes = useMemo(() => groups.latency.map((g) => g.t), [groups])
+  const healthTimes = useMemo(() => groups.health.map((g) => g.t), [groups])
+  const band = baseline?.latencyMs.p95
 
   const open = series.kind === 'runs'
     ? (index: number): void => {
@@ -141,12 +178,14 @@ export function SiteCharts ({ series, window, thresholds }: {
       <div className="card">
         <TimeChart title="Latency (p50 / p95 / p99)" times={data.times} series={data.latency} window={window}
           axes={[{ scale: 'ms', format: msAxis }]} pointNoun={noun} overlays={latencyOverlays}
+          markerTimes={latencyTimes} renderMarkers={markersOf(groups.latency)}
           {...(open === undefined ? {} : { onPointClick: open })} />
       </div>
       <div className="card">
         <TimeChart title="Error rate and requests per second" times={data.times} series={data.health} window={window}
           axes={[{ scale: 'pct', format: percentAxis }, { scale: 'rps', format: rpsAxis }]} pointNoun={noun}
-          overlays={healthOverlays} {...(open === undefined ? {} : { onPointClick: open })} />
+          overlays={healthOverlays} markerTimes={healthTimes} renderMarkers={markersOf(groups.health)}
+          {...(open === undefined ? {} : { onPointClick: open })} />
       </div>
       <p className="muted small chart-note" data-testid="chart-note">
         {series.kind === 'runs'
@@ -154,6 +193,14 @@ export function SiteCharts ({ series, window, thresholds }: {
           : `Each point is the median of the runs in ${bucketWords(series.bucketMs)}; dashed lines, their p95.`}
         {' '}<span className="legend-mark failed" aria-hidden="true" /> failed runs
         {' '}<span className="legend-mark errored" aria-hidden="true" /> errored runs
+        {' '}<span className="legend-flag" aria-hidden="true">!</span> detected changes (hover or click)
+        {band !== null && band !== undefined && (
+          <span data-testid="baseline-note">
+            {' '}<span className="legend-band" aria-hidden="true" /> baseline p95, middle half of {band.runs}
+            {' '}{baseline?.mode === 'pinned' ? 'pinned' : 'baseline'} runs: {formatMs(band.p25)}–{formatMs(band.p75)}
+            {' '}(median {formatMs(band.median)})
+          </span>
+        )}
       </p>
     </section>
   )

@@ -13,6 +13,9 @@ export interface ChartSeries {
   dash?: number[]
 }
 
+/** Where a marker goes over the chart, CSS px within the chart body: its x, and the plot area's top and height. */
+export interface MarkerPosition { t: number, left: number, top: number, height: number, chartWidth: number }
+
 /** Things drawn behind the series: run markers (vertical lines), threshold lines and bands, per scale. */
 export interface ChartOverlays {
   /** Vertical lines at epoch seconds, e.g. failed runs. */
@@ -20,7 +23,7 @@ export interface ChartOverlays {
   /** Horizontal lines, e.g. a threshold of `p(95)<500`. */
   lines?: Array<{ scale: string, value: number, color: string, label: string }>
   /** Horizontal bands, e.g. the baseline's usual range. */
-  bands?: Array<{ scale: string, from: number, to: number, color: string, label: string }>
+  bands?: Array<{ scale: string, from: number, to: number, color: string, label: string, labelColor?: string }>
 }
 
 interface TimeChartProps {
@@ -36,8 +39,8 @@ interface TimeChartProps {
   /** What one point is, for the chart's accessible name: "runs", "buckets". */
   pointNoun?: string
   overlays?: ChartOverlays
-  /** Markers drawn over the chart at given times (epoch seconds), e.g. detected changes; `left` is in CSS px. */
-  renderMarkers?: (positions: Array<{ t: number, left: number }>) => ReactNode
+  /** Markers drawn over the chart at given times (epoch seconds), e.g. detected changes. */
+  renderMarkers?: (positions: MarkerPosition[]) => ReactNode
   /** Times (epoch seconds) of the markers `renderMarkers` draws. */
   markerTimes?: number[]
 }
@@ -55,7 +58,7 @@ export function TimeChart ({
   const clickRef = useRef(onPointClick)
   const overlaysRef = useRef(overlays)
   const markerTimesRef = useRef(markerTimes)
-  const [markerPositions, setMarkerPositions] = useState<Array<{ t: number, left: number }>>([])
+  const [markerPositions, setMarkerPositions] = useState<MarkerPosition[]>([])
   const shape = series.map((s) => `${s.label}:${s.scale}`).join('|') + axes.map((a) => a.scale).join('|')
 
   useEffect(() => {
@@ -74,10 +77,11 @@ export function TimeChart ({
     options.hooks = {
       drawClear: [(u) => { drawOverlays(u, overlaysRef.current) }],
       draw: [(u) => {
-        const left = u.over.offsetLeft
+        const { offsetLeft: left, offsetTop: top, clientHeight: height } = u.over
+        const chartWidth = element.clientWidth
         const next = (markerTimesRef.current ?? [])
           .filter((t) => t >= (u.scales.x?.min ?? -Infinity) && t <= (u.scales.x?.max ?? Infinity))
-          .map((t) => ({ t, left: left + u.valToPos(t, 'x') }))
+          .map((t) => ({ t, left: left + u.valToPos(t, 'x'), top, height, chartWidth }))
         setMarkerPositions((old) => (JSON.stringify(old) === JSON.stringify(next) ? old : next))
       }],
     }
@@ -137,8 +141,16 @@ function drawOverlays (u: uPlot, overlays: ChartOverlays | undefined): void {
     if (u.scales[band.scale] === undefined) continue
     const y1 = u.valToPos(band.to, band.scale, true)
     const y2 = u.valToPos(band.from, band.scale, true)
+    // A band of near-identical runs is still drawn a few pixels high, so it stays visible.
+    const h = Math.max(Math.abs(y2 - y1), 4 * px)
+    const y = (y1 + y2) / 2 - h / 2
     ctx.fillStyle = band.color
-    ctx.fillRect(left, Math.min(y1, y2), width, Math.max(Math.abs(y2 - y1), px))
+    ctx.fillRect(left, y, width, h)
+    ctx.fillStyle = band.labelColor ?? band.color
+    ctx.font = `${11 * px}px system-ui, sans-serif`
+    ctx.textAlign = 'right'
+    ctx.fillText(band.label, left + width - 6 * px, y - 4 * px)
+    ctx.textAlign = 'left'
   }
   for (const mark of overlays.marks ?? []) {
     const x = u.valToPos(mark.t, 'x', true)

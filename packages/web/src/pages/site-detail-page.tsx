@@ -15,6 +15,8 @@ const RANGE_LABELS: Record<RangeKey, string> = { '1h': 'Last hour', '24h': '24 h
 // points, not 1,440 runs squeezed into a vertical smear. The last hour shows every run.
 const RANGE_BUCKETS: Record<RangeKey, string | undefined> = { '1h': undefined, '24h': '15m', '7d': '1h' }
 const RECENT_RUNS = 10
+// The newest changes of any state: open ones, and resolved or accepted ones still within the charts' range.
+const CHANGES_SHOWN = 50
 
 function isRange (value: string | null): value is RangeKey {
   return value !== null && Object.hasOwn(RANGES, value)
@@ -40,6 +42,9 @@ export function SiteDetailPage ({ id }: { id: string }): ReactNode {
     return { series, window: [from / 1000, to / 1000] as [number, number] }
   })
   const runs = usePolled(`site-runs|${id}`, () => client.listRuns({ targetId: id, limit: RECENT_RUNS }))
+  // Change markers and the baseline band change only after a run is judged: a slower poll is plenty.
+  const changes = usePolled(`changes|${id}`, () => client.targetChanges(id, { limit: CHANGES_SHOWN }), 10_000)
+  const baseline = usePolled(`baseline|${id}`, () => client.targetBaseline(id), 10_000)
   const name = target === undefined ? 'Site' : target.label === '' ? target.url : target.label
   useTitle(name)
 
@@ -80,7 +85,9 @@ export function SiteDetailPage ({ id }: { id: string }): ReactNode {
       {series.data === undefined
         ? series.loading && <Loading />
         : <SiteCharts series={series.data.series} window={series.data.window}
-          {...(target === undefined ? {} : { thresholds: target.thresholds })} />}
+          {...(target === undefined ? {} : { thresholds: target.thresholds })}
+          {...(baseline.data === undefined ? {} : { baseline: baseline.data })}
+          {...(changes.data === undefined ? {} : { changes: changes.data.data })} />}
       <section className="card flush" aria-labelledby="recent-title">
         <div className="card-head">
           <h2 id="recent-title" className="card-title">Recent runs</h2>

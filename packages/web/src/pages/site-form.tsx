@@ -1,19 +1,27 @@
 import { useId, useState, type FormEvent, type InputHTMLAttributes, type ReactNode } from 'react'
-import type { Target, TargetCreate } from '@loadfleet/api/client'
+import { DEFAULT_EXPECTED_STATUSES, type Target, type TargetCreate } from '@loadfleet/api/client'
 import { SignInCancelled } from '../api-context'
-import { fieldErrorsOf } from '../form-errors'
+import { fieldErrorsOf, type NestedIssueWords } from '../form-errors'
 import { errorMessage } from '../components/states'
 import { formatInterval } from '../format'
+import { parseStatusesText, parseThresholdsText, statusesText, thresholdsText } from '../judging-text'
 
-interface Values { url: string, label: string, vus: string, durationS: string, runIntervalMs: string, enabled: boolean }
+interface Values {
+  url: string, label: string, vus: string, durationS: string, runIntervalMs: string, enabled: boolean
+  thresholds: string, expectedStatuses: string
+}
 
 /** How the form names each field, so an API error reads "VUs must be at least 1". */
 const LABELS: Record<string, string> = {
   url: 'URL', label: 'Label', vus: 'VUs', durationS: 'Duration (s)', runIntervalMs: 'Run interval (ms)', enabled: 'Enabled',
+  thresholds: 'Thresholds', expectedStatuses: 'Expected statuses',
 }
 
-// The defaults of the operations guide (and of the API schema).
-const DEFAULTS: Values = { url: '', label: '', vus: '1', durationS: '30', runIntervalMs: '60000', enabled: true }
+// The defaults of the operations guide (and of the API schema): no thresholds of its own, statuses 200-399.
+const DEFAULTS: Values = {
+  url: '', label: '', vus: '1', durationS: '30', runIntervalMs: '60000', enabled: true,
+  thresholds: '', expectedStatuses: statusesText(DEFAULT_EXPECTED_STATUSES),
+}
 
 function valuesOf (target: Target | undefined): Values {
   if (target === undefined) return DEFAULTS
@@ -24,6 +32,8 @@ function valuesOf (target: Target | undefined): Values {
     durationS: String(target.durationS),
     runIntervalMs: String(target.runIntervalMs),
     enabled: target.enabled,
+    thresholds: thresholdsText(target.thresholds),
+    expectedStatuses: statusesText(target.expectedStatuses),
   }
 }
 
@@ -32,7 +42,7 @@ function toInt (text: string): number {
   return text.trim() === '' ? Number.NaN : Number(text)
 }
 
-function bodyOf (values: Values): TargetCreate {
+function bodyOf (values: Values, thresholds: Record<string, string[]>): TargetCreate {
   const number = (text: string): number => {
     const value = toInt(text)
     return Number.isFinite(value) ? value : null as unknown as number
@@ -44,6 +54,18 @@ function bodyOf (values: Values): TargetCreate {
     durationS: number(values.durationS),
     runIntervalMs: number(values.runIntervalMs),
     enabled: values.enabled,
+    thresholds,
+    expectedStatuses: parseStatusesText(values.expectedStatuses),
+  }
+}
+
+/** The server names a threshold by metric and index; the form names the line the user wrote it on. */
+function thresholdWords (lineOf: Record<string, number>): NestedIssueWords {
+  return (rest, message) => {
+    const item = /^(.*)\.(\d+)$/.exec(rest)
+    const metric = item?.[1] ?? rest
+    const line = lineOf[metric]
+    return `${LABELS.thresholds}, ${line === undefined ? metric : `line ${line}`}: ${message}`
   }
 }
 
@@ -68,13 +90,22 @@ export function SiteForm ({ target, onSave, onCancel }: SiteFormProps): ReactNod
 
   async function submit (event: FormEvent): Promise<void> {
     event.preventDefault()
-    setSaving(true)
     setFormError(null)
+    const thresholds = parseThresholdsText(values.thresholds)
+    if (thresholds.error !== undefined) {
+      setErrors({ thresholds: `${LABELS.thresholds}, ${thresholds.error}` })
+      setFormError('Please correct the highlighted fields.')
+      return
+    }
+    setSaving(true)
     try {
-      await onSave(bodyOf(values))
+      await onSave(bodyOf(values, thresholds.value))
     } catch (err) {
       if (err instanceof SignInCancelled) return
-      const fields = fieldErrorsOf(err, LABELS)
+      const fields = fieldErrorsOf(err, LABELS, {
+        thresholds: thresholdWords(thresholds.lineOf),
+        expectedStatuses: (_rest, message) => `${LABELS.expectedStatuses}: ${message}`,
+      })
       setErrors(fields)
       setFormError(Object.keys(fields).length > 0 ? 'Please correct the highlighted fields.' : errorMessage(err))
     } finally {
@@ -82,21 +113,28 @@ export function SiteForm ({ target, onSave, onCancel }: SiteFormProps): ReactNod
     }
   }
 
-  const field = (name: keyof Values, label: string, input: InputHTMLAttributes<HTMLInputElement>, hint?: string) => {
-    const error = errors[name]
-    const describedBy = [hint !== undefined ? `${id}-${name}-hint` : '', error !== undefined ? `${id}-${name}-error` : '']
+  const describedBy = (name: keyof Values, hint: string | undefined): string | undefined => {
+    const ids = [hint !== undefined ? `${id}-${name}-hint` : '', errors[name] !== undefined ? `${id}-${name}-error` : '']
       .filter(Boolean).join(' ')
-    return (
-      <div className={`field field-${name}`}>
-        <label htmlFor={`${id}-${name}`}>{label}</label>
-        <input id={`${id}-${name}`} name={name} value={String(values[name])} aria-invalid={error !== undefined}
-          aria-describedby={describedBy === '' ? undefined : describedBy}
-          onChange={(event) => { set(name, event.target.value) }} {...input} />
-        {hint !== undefined && <span id={`${id}-${name}-hint`} className="field-hint">{hint}</span>}
-        {error !== undefined && <span id={`${id}-${name}-error`} className="field-error">{error}</span>}
-      </div>
-    )
+    return ids === '' ? undefined : ids
   }
+  const notes = (name: keyof Values, hint: string | undefined): ReactNode => (
+    <>
+      {hint !== undefined && <span id={`${id}-${name}-hint`} className="field-hint">{hint}</span>}
+      {errors[name] !== undefined && <span id={`${id}-${name}-error`} className="field-error">{errors[name]}</span>}
+    </>
+  )
+  const field = (name: keyof Values, label: string, input: InputHTMLAttributes<HTMLInputElement>, hint?: string) => (
+    <div className={`field field-${name}`}>
+      <label htmlFor={`${id}-${name}`}>{label}</label>
+      <input id={`${id}-${name}`} name={name} value={String(values[name])} aria-invalid={errors[name] !== undefined}
+        aria-describedby={describedBy(name, hint)}
+        onChange={(event) => { set(name, event.target.value) }} {...input} />
+      {notes(name, hint)}
+    </div>
+  )
+  const thresholdsHint = 'k6 syntax, one metric per line. Metrics not named keep the defaults; ' +
+    'a metric with nothing after its colon drops its default.'
 
   const interval = toInt(values.runIntervalMs)
   return (
@@ -119,6 +157,16 @@ export function SiteForm ({ target, onSave, onCancel }: SiteFormProps): ReactNod
           </label>
           {errors.enabled !== undefined && <span className="field-error">{errors.enabled}</span>}
         </div>
+        <div className="field field-thresholds">
+          <label htmlFor={`${id}-thresholds`}>Thresholds</label>
+          <textarea id={`${id}-thresholds`} name="thresholds" rows={3} value={values.thresholds} spellCheck={false}
+            autoComplete="off" placeholder={'http_req_duration: p(95)<500, p(99)<1500\nhttp_req_failed: rate<0.01'}
+            aria-invalid={errors.thresholds !== undefined} aria-describedby={describedBy('thresholds', thresholdsHint)}
+            onChange={(event) => { set('thresholds', event.target.value) }} />
+          {notes('thresholds', thresholdsHint)}
+        </div>
+        {field('expectedStatuses', 'Expected statuses', { type: 'text', placeholder: '200-399, 404', autoComplete: 'off',
+          spellCheck: false }, 'Codes and ranges counted as success; empty means 200-399')}
       </div>
       {formError !== null && <p className="form-error" role="alert">{formError}</p>}
       <div className="actions">
