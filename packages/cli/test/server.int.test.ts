@@ -29,11 +29,16 @@ async function startAndStop (args: string[], env: Record<string, string>, ready:
   child.stdout.on('data', (b: Buffer) => { stdout += b.toString() })
   child.stderr.on('data', (b: Buffer) => { stderr += b.toString() })
   const exited = once(child, 'exit') as Promise<[number | null]>
-  for (let i = 0; i < 600 && !ready.test(stdout) && child.exitCode === null; i++) {
+  // A start on a machine busy with other suites can take many seconds; the test's own timeout is the real bound.
+  const deadline = Date.now() + 90_000
+  while (!ready.test(stdout) && child.exitCode === null && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
+  const becameReady = ready.test(stdout)
   child.kill('SIGTERM')
   const [code] = await exited
+  // Say what the process printed when it never got ready, instead of failing later on a missing line.
+  expect(becameReady, `never printed ${String(ready)}; stdout:\n${stdout}\nstderr:\n${stderr}`).toBe(true)
   return { code, stdout, stderr }
 }
 
@@ -87,7 +92,9 @@ describe('loadfleet server and up: flags, help and first-start messages', () => 
       expect(existsSync(join(dir, 'refused'))).toBe(false)
     })
 
-  it('--port and --host win over PORT and HOST; the first start says how to connect a remote agent, later ones not', async () => {
+  it('--port and --host win over PORT and HOST; the first start says how to connect a remote agent, later ones not', {
+    timeout: 240_000,
+  }, async () => {
     const env = { PORT: String(takenPort), HOST: '192.0.2.1', DATA_DIR: join(dir, 'flags') }
     const ready = /listening on (http:\/\/127\.0\.0\.1:\d+)/
     const first = await startAndStop(['server', '--port', '0', '--host', '127.0.0.1'], env, /npx loadfleet agent/)
