@@ -74,6 +74,7 @@ afterAll(async () => {
 describe('changes, baselines and acceptance over real runs', () => {
   const before: Run[] = []
   const after: Run[] = []
+  let acceptedId: string | undefined
 
   it('opens one change per metric when latency steps, not before, and keeps it one row while it persists', async () => {
     for (let i = 0; i < 12; i++) before.push(await oneRun(site))
@@ -140,6 +141,7 @@ describe('changes, baselines and acceptance over real runs', () => {
   it('accepts a change: the baseline restarts after it and the other open changes resolve', async () => {
     const p95 = (await open()).find((c) => c.metric === 'p95')
     expect(p95).toBeDefined()
+    acceptedId = p95?.id
     const accepted = await admin.acceptChange(site.id, p95?.id ?? '')
     expect(accepted).toMatchObject({ id: p95?.id, state: 'accepted' })
     expect(accepted.acceptedAt).not.toBeNull()
@@ -160,6 +162,10 @@ describe('changes, baselines and acceptance over real runs', () => {
     const detail = await admin.getRun(after.at(-1)?.id ?? '')
     expect(detail.baseline?.mode).toBe('pinned')
     expect(detail.baseline?.runIds).toEqual(before.slice(0, 10).map((r) => r.id))
+    // The pinned old normal outranks the acceptance: against it the step is a change again, in a new row.
+    const reopened = (await open()).find((c) => c.metric === 'p95')
+    expect(reopened).toMatchObject({ state: 'open', direction: 'increase' })
+    expect(reopened?.id).not.toBe(acceptedId)
 
     const range = { from: before[0]?.startedAt ?? '', to: before[9]?.startedAt ?? '' }
     const byRange = await admin.pinBaseline(site.id, range)

@@ -198,6 +198,29 @@ describe.each(['sqlite', 'postgres'] as const)('store on %s', (kind) => {
     expect(await store.repos.runs.countRunning()).toBeTypeOf('number')
   })
 
+  it('keeps one open change per metric when two replicas judge the same site at once', async () => {
+    const target = await store.createTarget(spec, 'x')
+    const t0 = Date.parse('2033-01-01T00:00:00Z')
+    // Twelve runs near 20 ms, then five at 80 ms: a p95 step any detector sees.
+    const p95s = [20, 21, 19, 20, 22, 20, 19, 21, 20, 20, 21, 19, 80, 82, 79, 81, 80]
+    for (const [i, p95] of p95s.entries()) {
+      const id = `race-run-${String(i).padStart(3, '0')}`
+      await startRun(store, { agentName: 'race', id, targetId: target.id, startedAt: t0 + i * 60_000 })
+      await finishRun(store, { agentName: 'race', id, status: 'passed', finishedAt: t0 + i * 60_000 + 30_000, errorMessage: null, metrics: metrics(p95), summary: null })
+    }
+    // A second replica is a second pool on PostgreSQL; SQLite belongs to one process, whose transactions queue.
+    const replica = kind === 'postgres' ? new Store(await openDatabase(location)) : store
+    try {
+      await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? store : replica).trackChanges(target.id)))
+    } finally {
+      if (replica !== store) await replica.close()
+    }
+    const open = await store.db.selectFrom('changes').select('metric').where('target_id', '=', target.id)
+      .where('state', '=', 'open').execute()
+    expect(open.map((c) => c.metric)).toContain('p95')
+    expect(open.length).toBe(new Set(open.map((c) => c.metric)).size)
+  })
+
   it('leaves an aborted run out of the series, the trend, the verdict and the chart buckets, but lists it', async () => {
     const target = await store.createTarget(spec, 'x')
     const t0 = Date.parse('2032-01-01T00:00:00Z')

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import { compareRunToBaseline, detectChanges, quantile, type DetectedChange, type RunSample } from '@loadfleet/analysis'
 import type { BaselineComparison, BaselineSpread, Change, TargetBaseline } from '@loadfleet/api'
 import type { ChangeRow, Database } from '../db/schema.js'
@@ -112,10 +112,13 @@ export async function trackChanges (store: Store, targetId: string): Promise<voi
       if (existing !== undefined) {
         await trx.updateTable('changes').set(fields).where('id', '=', existing.id).execute()
       } else {
+        // Another replica may have opened the same change since this transaction read: the unique index on open
+        // changes turns that race into an update of its row, not a second row.
         await trx.insertInto('changes').values({
           id: randomUUID(), target_id: targetId, metric: change.metric, state: 'open', detected_at: now,
           detected_run_id: newest.runId, resolved_at: null, accepted_at: null, ...fields,
-        }).execute()
+        }).onConflict((oc) => oc.columns(['target_id', 'metric']).where('state', '=', sql.lit('open')).doUpdateSet(fields))
+          .execute()
       }
     }
     for (const row of open) {

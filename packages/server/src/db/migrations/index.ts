@@ -4,6 +4,7 @@ import { targetCountersMigration } from './0002-target-counters.js'
 import { verdictsBaselinesMigration } from './0003-verdicts-baselines.js'
 import { agentHealthMigration } from './0004-agent-health.js'
 import { alertsMigration } from './0005-alerts.js'
+import { oneOpenChangeMigration } from './0006-one-open-change.js'
 
 export type DialectName = 'sqlite' | 'postgres'
 
@@ -17,6 +18,7 @@ export function migrationProvider (dialect: DialectName): MigrationProvider {
         '0003-verdicts-baselines': { up: (db: Kysely<unknown>) => verdictsBaselinesMigration(db) },
         '0004-agent-health': { up: (db: Kysely<unknown>) => agentHealthMigration(db) },
         '0005-alerts': { up: (db: Kysely<unknown>) => alertsMigration(db) },
+        '0006-one-open-change': { up: (db: Kysely<unknown>) => oneOpenChangeMigration(db) },
       })
     },
   }
