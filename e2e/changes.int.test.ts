@@ -10,7 +10,7 @@ import { runMetricsOf, type TestSpec } from '@loadfleet/core'
 import { runTest } from '@loadfleet/engine'
 import { startServer, type RunningServer } from '@loadfleet/server'
 
-// Real engine results against a local target whose latency steps from ~2 ms to ~30 ms, posted through the agent API.
+// Real engine results against a local target whose latency steps from ~2 ms to ~60 ms, posted through the agent API.
 const AGENT = 'change-agent'
 let dataDir: string
 let server: RunningServer
@@ -86,7 +86,7 @@ describe('changes, baselines and acceptance over real runs', () => {
     expect(detail.baseline?.runIds.length).toBeGreaterThanOrEqual(10)
     expect(detail.previousRunId).toBe(before.at(-2)?.id)
 
-    delayMs = 30
+    delayMs = 60
     // Real runs on a shared machine vary; the detector must see the step within a few runs (up to 8).
     for (let i = 0; i < 8; i++) {
       after.push(await oneRun(site))
