@@ -49,8 +49,9 @@ export interface RunResult {
   /** Responses per HTTP status code ("200", "500"); transport failures are in `errorKinds`. */
   statusCodes: Record<string, number>
   errorKinds: Partial<Record<ErrorKind, number>>
-  /** Set when a threshold with `abortOnFail` stopped the run early, or the run was cancelled. */
-  abortedBy?: 'threshold' | 'signal'
+  /** Set when a threshold with `abortOnFail` stopped the run early, the run was cancelled, or a script called
+   * `test.abort()`. */
+  abortedBy?: 'threshold' | 'signal' | 'script'
   /** Iterations started but cut short (graceful stop ran out, or the run was stopped); not in `iterations`. */
   interruptedIterations?: number
   /** Why the run is `error`; absent otherwise. */
@@ -59,11 +60,15 @@ export interface RunResult {
   histograms?: Record<string, string>
   /** Per-check counts (one check per request step: its expected status), as k6 lists them in `root_group`. */
   checks?: CheckResult[]
+  /** Paths of the groups a script entered (`::outer::inner`), in the order first entered. */
+  groups?: string[]
 }
 
 /** How often one named check passed and failed. */
 export interface CheckResult {
   name: string
+  /** k6's path of the group the check ran in (`::outer::inner`); absent for the root group. */
+  group?: string
   passes: number
   fails: number
 }

@@ -10,3 +10,7 @@ export { renderTextSummary, describeScenarios, renderRunHeader, renderRunEnd } f
 export type { TextSummaryOptions, RunHeaderOptions } from './summary/index.js'
 export { generateK6Script, runWithK6 } from './k6/index.js'
 export type { RunWithK6Options } from './k6/index.js'
+export { prepareScript, runScript, loadScript } from './script/index.js'
+export type {
+  PreparedScript, PrepareScriptOptions, RunScriptOptions, ScriptRunOutcome, ScriptOverrides, LoadedScript, ReadSource,
+} from './script/index.js'

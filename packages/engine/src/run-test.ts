@@ -1,12 +1,12 @@
 import { formatMetricSelector, parseMetricSelector } from '@loadfleet/core'
-import type { MetricSummary, RunResult, TestSpec, ThresholdVerdict } from '@loadfleet/core'
+import type { MetricSummary, RunResult, ScenarioSpec, TestSpec, ThresholdVerdict } from '@loadfleet/core'
 import { createHttpClient, type EgressCheck } from './http/index.js'
 import { compileThresholds, evaluateThresholds, statsReferenced } from './thresholds/index.js'
 import type { CompiledThreshold, MetricSource } from './thresholds/index.js'
 import { MetricsRegistry, initHistograms } from './metrics/index.js'
 import { RunContext, plannedTestMs, plannedVus, runScenario } from './executors/index.js'
 import { prepareSteps } from './vu/steps.js'
-import type { VuShared } from './vu/vu.js'
+import type { VirtualUser, VuShared } from './vu/vu.js'
 import { ProgressMeter } from './progress/index.js'
 import type { RunProgress } from './progress/index.js'
 
@@ -19,6 +19,17 @@ export interface RunTestOptions {
   progressIntervalMs?: number
   /** Refuses connections the egress policy denies, checked once per connection after DNS resolution. */
   egress?: EgressCheck | undefined
+  /** A script's part in the run: its VUs, its setup and teardown. */
+  hooks?: RunHooks
+}
+
+/** How a script takes over a run's VUs and adds its lifecycle around the scenarios. */
+export interface RunHooks {
+  createVu: (scenario: ScenarioSpec, shared: VuShared, onInterrupted: () => void) => VirtualUser
+  /** Before the test clock starts (k6's setup); `abort` stops the run as `test.abort()` does. A throw is an error. */
+  beforeStart?: (metrics: MetricsRegistry, abort: () => void) => Promise<void>
+  /** After the last scenario (k6's teardown). */
+  afterEnd?: () => Promise<void>
 }
 
 /** k6 evaluates thresholds for abortOnFail once a second. */
@@ -55,16 +66,26 @@ export async function runTest (spec: TestSpec, options: RunTestOptions = {}): Pr
 
 async function execute (spec: TestSpec, metrics: MetricsRegistry, startedAt: number, options: RunTestOptions):
 Promise<RunResult> {
-  const shared = new Map(spec.scenarios.map((s) => [s.name, sharedFor(spec, metrics, s.name, options.egress)]))
-  const compiled = compileThresholds(spec.thresholds)
-  const ctx = new RunContext(metrics)
-  // As k6, every VU a scenario plans is initialised before the start, so vus_max is the full count from the start.
-  ctx.reserveVus(plannedVus(spec.scenarios))
+  const { hooks } = options
   let abortedBy: RunResult['abortedBy']
+  // The script may abort during setup, before the run context exists.
+  const running: { ctx?: RunContext } = {}
   const stop = (by: NonNullable<RunResult['abortedBy']>): void => {
     abortedBy ??= by
-    ctx.stop()
+    running.ctx?.stop()
   }
+  await hooks?.beforeStart?.(metrics, () => stop('script'))
+  const shared = new Map(spec.scenarios.map((s) => {
+    const one = sharedFor(spec, metrics, s.name, options.egress)
+    if (hooks !== undefined) one.createVu = (onInterrupted) => hooks.createVu(s, one, onInterrupted)
+    return [s.name, one]
+  }))
+  const compiled = compileThresholds(spec.thresholds)
+  const ctx = new RunContext(metrics)
+  running.ctx = ctx
+  if (abortedBy !== undefined) ctx.stop()
+  // As k6, every VU a scenario plans is initialised before the start, so vus_max is the full count from the start.
+  ctx.reserveVus(plannedVus(spec.scenarios))
   const onSignal = (): void => stop('signal')
   if (options.signal?.aborted === true) onSignal()
   options.signal?.addEventListener('abort', onSignal)
@@ -77,6 +98,7 @@ Promise<RunResult> {
     ctx.stop()
   }
   const durationMs = ctx.elapsedMs()
+  if (options.signal?.aborted !== true) await hooks?.afterEnd?.()
   const thresholds = evaluateThresholds(compiled, sourceOf(metrics, durationMs))
   const result: RunResult = {
     engine: 'loadfleet',
@@ -92,6 +114,8 @@ Promise<RunResult> {
   }
   const checks = metrics.checkResults()
   if (checks.length > 0) result.checks = checks
+  const groups = metrics.groups()
+  if (groups.length > 0) result.groups = groups
   if (abortedBy !== undefined) result.abortedBy = abortedBy
   result.interruptedIterations = ctx.interruptedIterations
   return result

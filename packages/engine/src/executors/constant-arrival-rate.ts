@@ -1,5 +1,5 @@
 import type { ConstantArrivalRateScenario } from '@loadfleet/core'
-import type { Vu } from '../vu/vu.js'
+import type { VirtualUser as Vu } from '../vu/vu.js'
 import type { ScenarioRun } from './scenario-run.js'
 
 /** Below this lead time the scheduler starts the iteration now rather than arm a timer that fires late anyway. */

@@ -1,5 +1,5 @@
 import type { RampingVusScenario } from '@loadfleet/core'
-import type { Vu } from '../vu/vu.js'
+import type { VirtualUser as Vu } from '../vu/vu.js'
 import type { ScenarioRun } from './scenario-run.js'
 
 /** One change of the VU target, `atMs` after the scenario start. */

@@ -1,5 +1,5 @@
 import { Vu } from '../vu/vu.js'
-import type { VuShared } from '../vu/vu.js'
+import type { VirtualUser, VuShared } from '../vu/vu.js'
 import type { MetricsRegistry } from '../metrics/index.js'
 
 /**
@@ -39,10 +39,11 @@ export class RunContext {
   }
 
   /** A new VU of a scenario, counted in `vus_max` until `release`d. */
-  createVu (shared: VuShared): Vu {
+  createVu (shared: VuShared): VirtualUser {
     this.allocated++
     if (this.allocated > this.vusMax) this.reserveVus(this.allocated)
-    return new Vu(shared, () => { this.interruptedIterations++ })
+    const onInterrupted = (): void => { this.interruptedIterations++ }
+    return shared.createVu?.(onInterrupted) ?? new Vu(shared, onInterrupted)
   }
 
   /** Raises `vus_max` to `n` VUs and samples it at once, so the gauge never misses a peak. */
@@ -51,7 +52,7 @@ export class RunContext {
     this.metrics.vusMax.set(this.vusMax)
   }
 
-  release (vu: Vu): void {
+  release (vu: VirtualUser): void {
     vu.interrupt()
     this.allocated--
   }

@@ -1,4 +1,4 @@
-import type { Vu, VuShared } from '../vu/vu.js'
+import type { VirtualUser as Vu, VuShared } from '../vu/vu.js'
 import type { RunContext } from './run-context.js'
 
 /**

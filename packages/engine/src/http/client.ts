@@ -60,15 +60,20 @@ class LeanHttpClient implements HttpClient {
     let hop: Hop = { method, url, headers, body, wire: this.#wireOf(spec) }
     for (let redirects = 0; ; redirects++) {
       const sample = newSample(hop.wire.href)
-      let outcome = await this.#exchange(hop.wire, sample, deadlineMs)
+      const capture = spec.capture === true
+      let outcome = await this.#exchange(hop.wire, sample, deadlineMs, capture)
       if (outcome.retryable) {
         // Resent once, on a fresh connection: the reused one was closed by the server before answering.
         sample.errorKind = null
-        outcome = await this.#exchange(hop.wire, sample, deadlineMs)
+        outcome = await this.#exchange(hop.wire, sample, deadlineMs, capture)
       }
       this.#options.onSample(sample)
       const response: HttpResponse = {
         status: sample.status, errorKind: sample.errorKind, errorMessage: outcome.errorMessage, url: sample.url, sample,
+      }
+      if (outcome.captured !== undefined) {
+        response.headers = outcome.captured.headers
+        response.body = outcome.captured.body
       }
       const { location } = outcome
       if (sample.errorKind !== null || !isRedirect(sample.status) || location === null) return response
@@ -99,7 +104,7 @@ class LeanHttpClient implements HttpClient {
   }
 
   /** One exchange on the origin's connection; not async, so the hot path allocates one promise, not three. */
-  #exchange (wire: WireRequest, sample: HttpSample, deadlineMs: number): Promise<ExchangeOutcome> {
+  #exchange (wire: WireRequest, sample: HttpSample, deadlineMs: number, capture: boolean): Promise<ExchangeOutcome> {
     if (wire.error !== null) {
       sample.errorKind = 'other'
       return Promise.resolve({ errorMessage: wire.error, retryable: false, location: null })
@@ -116,7 +121,7 @@ class LeanHttpClient implements HttpClient {
       sample.errorKind = 'other'
       return Promise.resolve({ errorMessage: conn, retryable: false, location: null })
     }
-    return conn.exchange(wire, sample, Math.ceil(remainingMs), startMs * 1000)
+    return conn.exchange(wire, sample, Math.ceil(remainingMs), startMs * 1000, capture)
   }
 
   /** The origin's idle kept connection, or a new one; a refusal message when the egress policy denies the origin. */

@@ -76,6 +76,8 @@ export interface ExchangeOutcome {
   /** The request may be resent on a fresh connection: nothing came back on a reused one. */
   retryable: boolean
   location: string | null
+  /** Headers and body, when the exchange was asked to capture them. */
+  captured?: { headers: Array<[string, string]>, body: Buffer }
 }
 
 function nowUs (): number {
@@ -94,6 +96,7 @@ export class Connection {
   readonly #oneShot: boolean
   #phase = P_CONNECTING
   #wire: WireRequest | null = null
+  #capture = false
   #sample: HttpSample | null = null
   #resolve: ((outcome: ExchangeOutcome) => void) | null = null
   /** Lazily re-armed (as autocannon's retimer): one timer fire per timeout period, not a timer per request. */
@@ -168,10 +171,12 @@ export class Connection {
    * Sends `wire` and reads the whole response, filling `sample`. Resolves, never rejects. `hopStartUs` is when the
    * hop began waiting for this connection (k6's blocked time starts there).
    */
-  exchange (wire: WireRequest, sample: HttpSample, timeoutMs: number, hopStartUs: number): Promise<ExchangeOutcome> {
+  exchange (wire: WireRequest, sample: HttpSample, timeoutMs: number, hopStartUs: number, capture = false):
+  Promise<ExchangeOutcome> {
     this.#wire = wire
     this.#sample = sample
-    this.#parser.reset(wire.isHead)
+    this.#parser.reset(wire.isHead, capture)
+    this.#capture = capture
     this.#sentUs = 0
     this.#firstByteUs = 0
     if (this.#phase === P_OPEN) this.#hopStartUs = hopStartUs
@@ -269,7 +274,9 @@ export class Connection {
     sample.durationUs = doneUs - this.#writeStartUs
     this.served++
     if (!keepAlive || this.#oneShot) this.destroy()
-    this.#settle({ errorMessage: null, retryable: false, location: this.#parser.location })
+    const outcome: ExchangeOutcome = { errorMessage: null, retryable: false, location: this.#parser.location }
+    if (this.#capture) outcome.captured = { headers: this.#parser.headers, body: this.#parser.takeBody() }
+    this.#settle(outcome)
   }
 
   #fail (kind: ErrorKind, message: string, retryable: boolean): void {

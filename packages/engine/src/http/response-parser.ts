@@ -44,6 +44,10 @@ export class ResponseParser {
   location: string | null = null
   done = false
   error: string | null = null
+  /** Every header as received (name as sent, value trimmed); only kept when capturing. */
+  headers: Array<[string, string]> = []
+  #capture = false
+  #bodyParts: Buffer[] = []
   #state = S_STATUS
   #isHead = false
   #http10 = false
@@ -59,7 +63,10 @@ export class ResponseParser {
   #carry: Buffer | null = null
 
   /** Prepares for the response to a new request; `isHead` because a HEAD response has headers but no body. */
-  reset (isHead: boolean): void {
+  reset (isHead: boolean, capture = false): void {
+    this.#capture = capture
+    this.headers = []
+    this.#bodyParts = []
     this.status = 0
     this.keepAlive = true
     this.location = null
@@ -68,6 +75,17 @@ export class ResponseParser {
     this.#state = S_STATUS
     this.#isHead = isHead
     this.#resetHead()
+  }
+
+  /** The body read so far (capture mode only); the parts are copies, as the read buffer is reused. */
+  takeBody (): Buffer {
+    const body = this.#bodyParts.length === 1 ? this.#bodyParts[0] as Buffer : Buffer.concat(this.#bodyParts)
+    this.#bodyParts = []
+    return body
+  }
+
+  #keep (buf: Buffer, from: number, to: number): void {
+    if (this.#capture && to > from) this.#bodyParts.push(Buffer.from(buf.subarray(from, to)))
   }
 
   /** Whether any byte of a response head has been consumed. */
@@ -89,15 +107,18 @@ export class ResponseParser {
           break
         case S_BODY_LENGTH: {
           const n = Math.min(this.#remaining, end - pos)
+          this.#keep(buf, pos, pos + n)
           pos += n
           this.#remaining -= n
           if (this.#remaining === 0) this.#finish()
           break
         }
         case S_BODY_EOF:
+          this.#keep(buf, pos, end)
           return end
         case S_CHUNK_DATA: {
           const n = Math.min(this.#remaining, end - pos)
+          this.#keep(buf, pos, pos + n)
           pos += n
           this.#remaining -= n
           if (this.#remaining === 0) this.#state = S_CHUNK_DATA_CR
@@ -172,6 +193,7 @@ export class ResponseParser {
     const e = lf > s && b[lf - 1] === CR ? lf - 1 : lf
     if (this.#state === S_STATUS) return this.#statusLine(b, s, e)
     if (e === s) return this.#endOfHead()
+    if (this.#capture) this.#captureHeader(b, s, e)
     const c = (b[s] ?? 0) | 0x20
     // Only these four headers matter; checking the first letter skips the rest without searching for the colon.
     if (c !== 0x63 && c !== 0x74 && c !== 0x6c) return true
@@ -193,6 +215,12 @@ export class ResponseParser {
       this.location = b.toString('latin1', vs, ve)
     }
     return true
+  }
+
+  #captureHeader (b: Buffer, s: number, e: number): void {
+    const colon = b.indexOf(COLON, s)
+    if (colon < 0 || colon >= e) return
+    this.headers.push([b.toString('latin1', s, colon).trim(), b.toString('latin1', colon + 1, e).trim()])
   }
 
   #statusLine (b: Buffer, s: number, e: number): boolean {
@@ -237,6 +265,7 @@ export class ResponseParser {
       // Interim response (100 Continue, 103 Early Hints): the real one follows on the same connection.
       this.status = 0
       this.location = null
+      this.headers = []
       this.#resetHead()
       this.#state = S_STATUS
       return true

@@ -14,6 +14,8 @@ export interface HttpRequestSpec {
   timeoutMs: number
   /** k6's default is 10; each hop is its own sample. */
   maxRedirects: number
+  /** Keep the final response's headers and body (scripts read them); the load path discards both. */
+  capture?: boolean
 }
 
 /** One request/response exchange on the wire (one redirect hop). All times in microseconds (fractional). */
@@ -52,6 +54,9 @@ export interface HttpResponse {
   url: string
   /** The final hop. */
   sample: HttpSample
+  /** With `capture`: the final response's headers (as received) and body. */
+  headers?: Array<[string, string]>
+  body?: Buffer
 }
 
 /**

@@ -1,5 +1,6 @@
 import { ERROR_KINDS } from '@loadfleet/core'
-import type { CheckResult, ErrorKind, MetricSummary } from '@loadfleet/core'
+import type { CheckResult, ErrorKind, MetricSummary, MetricType } from '@loadfleet/core'
+import { CustomMetric } from './custom.js'
 import { Trend } from './trend.js'
 import { Counter, Gauge, Rate } from './simple.js'
 import { HTTP_TRENDS, HttpSubMetric, splitSelector } from './submetrics.js'
@@ -43,10 +44,14 @@ export class MetricsRegistry {
   readonly #errorKinds = Object.fromEntries(ERROR_KINDS.map((k) => [k, 0])) as Record<ErrorKind, number>
   readonly #subMetrics: HttpSubMetric[] = []
   readonly #checks: CheckResult[] = []
+  readonly #custom = new Map<string, CustomMetric>()
+  readonly #groups = new Set<string>()
+  readonly #selectors: readonly string[]
   readonly #tags: HttpTags = { name: '', method: '', status: '', url: '', expected_response: '', error_kind: '', scenario: '' }
 
   /** `selectors`: metric selectors thresholds use; those with a tag filter get a sub-metric. */
   constructor (selectors: readonly string[] = []) {
+    this.#selectors = selectors
     this.#http = HTTP_TRENDS.map((name) => {
       const t = new Trend()
       this.#trends.set(name, t)
@@ -109,12 +114,44 @@ export class MetricsRegistry {
     this.#iterationDuration.record(durationUs)
   }
 
-  /** The index of the named check for `recordCheck`; checks with the same name are one check, as in k6. */
-  checkIndex (name: string): number {
-    const at = this.#checks.findIndex((c) => c.name === name)
+  /**
+   * The index of the named check for `recordCheck`; checks with the same name in the same group are one check, as
+   * in k6. `group` is k6's group path (`::outer::inner`), '' for the root group.
+   */
+  checkIndex (name: string, group = ''): number {
+    const at = this.#checks.findIndex((c) => c.name === name && (c.group ?? '') === group)
     if (at !== -1) return at
-    this.#checks.push({ name, passes: 0, fails: 0 })
+    this.#checks.push(group === '' ? { name, passes: 0, fails: 0 } : { name, group, passes: 0, fails: 0 })
     return this.#checks.length - 1
+  }
+
+  /** A group a script entered (k6's path, `::outer::inner`), so the summary lists it even without checks. */
+  noteGroup (path: string): void {
+    this.#groups.add(path)
+  }
+
+  /** Group paths in the order first entered. */
+  groups (): string[] {
+    return [...this.#groups]
+  }
+
+  /**
+   * A script's custom metric (k6/metrics); asking again for a name returns the same metric. A clash with a
+   * built-in metric or another type is returned as a message, as k6 refuses it.
+   */
+  customMetric (name: string, type: MetricType, isTime: boolean): CustomMetric | string {
+    const existing = this.#custom.get(name)
+    if (existing !== undefined) {
+      return existing.type === type ? existing : `metric '${name}' already exists as a ${existing.type}`
+    }
+    if (this.#simple(name) !== undefined || this.#trends.has(name)) return `'${name}' is a built-in metric`
+    const metric = new CustomMetric({ name, type, isTime, selectors: this.#selectors })
+    this.#custom.set(name, metric)
+    return metric
+  }
+
+  #customOf (selector: string): CustomMetric | undefined {
+    return this.#custom.get(splitSelector(selector)?.metric ?? selector)
   }
 
   recordCheck (index: number, passed: boolean): void {
@@ -154,7 +191,8 @@ export class MetricsRegistry {
 
   /** The trend behind a name or selector (`http_req_duration`, `…{expected_response:true}`, sub-metrics). */
   trend (selector: string): Trend | undefined {
-    return this.#trends.get(selector) ?? this.#subMetrics.find((s) => s.selector === selector)?.trend
+    return this.#trends.get(selector) ?? this.#subMetrics.find((s) => s.selector === selector)?.trend ??
+      this.#customOf(selector)?.trendOf(selector)
   }
 
   /**
@@ -162,6 +200,8 @@ export class MetricsRegistry {
    * `trendStats` are the trend stats to compute (`avg`, `p(95)` …); `durationMs` gives counters their rate.
    */
   summaryOf (selector: string, trendStats: readonly string[], durationMs: number): MetricSummary | undefined {
+    const custom = this.#customOf(selector)
+    if (custom !== undefined) return custom.summaryOf(selector, trendStats, durationMs)
     const trend = this.trend(selector)
     if (trend !== undefined) {
       return { type: 'trend', contains: TIME_TRENDS.has(selector) || isTimeSub(selector) ? 'time' : 'default',
@@ -201,6 +241,8 @@ export class MetricsRegistry {
    * has no samples, so that its thresholds are skipped as in k6.
    */
   statValue (selector: string, stat: string, durationMs: number): number | undefined {
+    const custom = this.#customOf(selector)
+    if (custom !== undefined && !custom.sampled(selector)) return undefined
     const trend = this.trend(selector)
     if (trend !== undefined) return trend.count === 0 ? undefined : trend.statsMs([stat])[stat]
     const summary = this.summaryOf(selector, [], durationMs)
@@ -219,6 +261,7 @@ export class MetricsRegistry {
     if (this.droppedIterations.count > 0) names.push('dropped_iterations')
     if (this.checks.passes + this.checks.fails > 0) names.push('checks')
     names.push(...this.#subMetrics.map((s) => s.selector))
+    for (const custom of this.#custom.values()) names.push(...custom.selectors())
     const out: Record<string, MetricSummary> = {}
     for (const name of names) {
       const summary = this.summaryOf(name, trendStats, durationMs)
@@ -241,6 +284,7 @@ export class MetricsRegistry {
   destroy (): void {
     for (const trend of this.#trends.values()) trend.destroy()
     for (const sub of this.#subMetrics) sub.destroy()
+    for (const custom of this.#custom.values()) custom.destroy()
   }
 }
 

@@ -3,19 +3,31 @@ import type { MetricsRegistry } from '../metrics/index.js'
 import { isExpected } from './steps.js'
 import type { PreparedStep } from './steps.js'
 
+/** What executors need of a virtual user, whatever runs its iterations (request steps or a script). */
+export interface VirtualUser {
+  readonly busy: boolean
+  readonly interrupted: boolean
+  /** Runs one iteration; resolves true when it completed (an interrupted one is not counted). */
+  iterate (): Promise<boolean>
+  /** Stops the VU now: the iteration in flight is abandoned and its connections closed. */
+  interrupt (): void
+}
+
 /** What every VU of a scenario shares. */
 export interface VuShared {
   metrics: MetricsRegistry
   steps: readonly PreparedStep[]
   sleepMs: number
   createClient: (onSample: (s: HttpSample) => void) => HttpClient
+  /** Builds the scenario's VUs instead of the request-step `Vu` (scripts). */
+  createVu?: (onInterrupted: () => void) => VirtualUser
 }
 
 /**
  * A virtual user: one HTTP client (so its own keep-alive connections, as in k6) and the iteration loop body.
  * Once interrupted a VU is finished: its client is closed and whatever it was doing is dropped, not recorded.
  */
-export class Vu {
+export class Vu implements VirtualUser {
   readonly #shared: VuShared
   readonly #client: HttpClient
   /** Hops of the request in flight; recorded when it resolves, because only then is the final hop known. */

@@ -1,0 +1,5 @@
+export { prepareScript, runScript } from './run-script.js'
+export type { PreparedScript, PrepareScriptOptions, RunScriptOptions, ScriptRunOutcome } from './run-script.js'
+export type { ScriptOverrides } from './script-options.js'
+export { loadScript } from './load-script.js'
+export type { LoadedScript, ReadSource } from './load-script.js'

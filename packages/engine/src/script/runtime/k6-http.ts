@@ -1,0 +1,150 @@
+import { parseDurationMs } from '@loadfleet/core'
+import type { HttpRequestSpec } from '../../http/index.js'
+import { K6Response, failedResponse } from './response.js'
+import type { ResponseType } from './response.js'
+import { text } from './vu-state.js'
+import type { ScriptVuState } from './vu-state.js'
+
+/** k6 limits `http.batch` to this many requests in flight per VU (its `batch` option default). */
+const BATCH_PARALLEL = 20
+
+type Params = {
+  headers?: Record<string, unknown>
+  tags?: Record<string, unknown>
+  timeout?: string | number
+  redirects?: number
+  responseType?: ResponseType
+  responseCallback?: ExpectedStatuses | null
+}
+
+/** What `http.expectedStatuses` returns: a predicate on statuses. */
+export class ExpectedStatuses {
+  readonly #ranges: Array<[number, number]>
+
+  constructor (ranges: Array<[number, number]>) {
+    this.#ranges = ranges
+  }
+
+  matches (status: number): boolean {
+    return this.#ranges.some(([min, max]) => status >= min && status <= max)
+  }
+}
+
+function expectedStatuses (...args: unknown[]): ExpectedStatuses {
+  return new ExpectedStatuses(args.map((a) => {
+    if (typeof a === 'number') return [a, a]
+    const r = a as { min?: unknown, max?: unknown }
+    if (typeof r?.min !== 'number' || typeof r.max !== 'number') {
+      throw new TypeError('expectedStatuses takes status codes or { min, max } ranges')
+    }
+    return [r.min, r.max]
+  }))
+}
+
+function encodeBody (body: unknown, headers: Record<string, string>): Uint8Array | undefined {
+  if (body === undefined || body === null) return undefined
+  if (typeof body === 'string') return Buffer.from(body, 'utf8')
+  if (body instanceof ArrayBuffer) return new Uint8Array(body)
+  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength)
+  if (typeof body === 'object') {
+    // As k6: an object body is sent as a form.
+    headers['content-type'] ??= 'application/x-www-form-urlencoded'
+    const form = new URLSearchParams()
+    for (const [k, v] of Object.entries(body as Record<string, unknown>)) form.append(k, String(v))
+    return Buffer.from(form.toString(), 'utf8')
+  }
+  return Buffer.from(text(body), 'utf8')
+}
+
+/** Builds one VU's `k6/http` module. */
+export function createHttpModule (vu: ScriptVuState): Record<string, unknown> {
+  const request = async (method: unknown, url: unknown, body?: unknown, params?: Params | null, channel = 0):
+  Promise<unknown> => {
+    vu.ensureRunning()
+    const m = String(method).toUpperCase()
+    const href = String(url)
+    let target: URL
+    try {
+      target = new URL(href)
+      if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new Error('unsupported protocol')
+    } catch {
+      return failedResponse(href, `invalid URL '${href}'`, 1020)
+    }
+    const p: Params = params ?? {}
+    const headers: Record<string, string> = {}
+    for (const [k, v] of Object.entries(p.headers ?? {})) headers[k.toLowerCase()] = String(v)
+    const bytes = encodeBody(body, headers)
+    const timeoutMs = p.timeout === undefined ? vu.run.timeoutMs : parseDurationMs(p.timeout) ?? vu.run.timeoutMs
+    const spec: HttpRequestSpec = {
+      method: m, url: target, headers, timeoutMs, maxRedirects: p.redirects ?? vu.run.maxRedirects, capture: true,
+    }
+    if (bytes !== undefined) spec.body = bytes
+    const ch = vu.channel(channel)
+    ch.hops.length = 0
+    const response = await ch.client.request(spec)
+    vu.ensureRunning()
+    const expected = p.responseCallback === null
+      ? () => true
+      : p.responseCallback !== undefined
+        ? (s: number) => p.responseCallback?.matches(s) === true
+        : vu.expected ?? vu.run.defaultExpected
+    const metrics = vu.run.metrics
+    const tags = p.tags ?? {}
+    const origin = { name: tags.name === undefined ? href : text(tags.name), method: m, scenario: vu.scenario }
+    const last = ch.hops.length - 1
+    for (let i = 0; i <= last; i++) {
+      const hop = ch.hops[i]
+      if (hop === undefined) continue
+      const ok = hop.errorKind === null && (i < last || expected(hop.status))
+      metrics?.recordHttp(hop, ok, origin)
+    }
+    ch.hops.length = 0
+    const responseType = p.responseType ?? (vu.run.discardResponseBodies ? 'none' : 'text')
+    const reqHeaders = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]]))
+    return new K6Response(response, responseType, { method: m, url: href, headers: reqHeaders,
+      body: bytes === undefined ? '' : Buffer.from(bytes).toString('utf8') })
+  }
+  const withBody = (method: string) => (url: unknown, body?: unknown, params?: Params) =>
+    request(method, url, body, params)
+  const batch = async (requests: unknown): Promise<unknown> => {
+    const entries = Array.isArray(requests)
+      ? requests.map((r, i) => [i, r] as const)
+      : Object.entries(requests as object)
+    const results: Array<[string | number, unknown]> = []
+    for (let at = 0; at < entries.length; at += BATCH_PARALLEL) {
+      const slice = entries.slice(at, at + BATCH_PARALLEL)
+      const done = await Promise.all(slice.map(async ([key, r], i) => {
+        const one = batchItem(r)
+        return [key, await request(one.method, one.url, one.body, one.params, i + 1)] as [string | number, unknown]
+      }))
+      results.push(...done)
+    }
+    if (Array.isArray(requests)) return results.map(([, r]) => r)
+    return Object.fromEntries(results)
+  }
+  const mod: Record<string, unknown> = {
+    request,
+    get: (url: unknown, params?: Params) => request('GET', url, undefined, params),
+    head: (url: unknown, params?: Params) => request('HEAD', url, undefined, params),
+    post: withBody('POST'),
+    put: withBody('PUT'),
+    patch: withBody('PATCH'),
+    del: withBody('DELETE'),
+    options: withBody('OPTIONS'),
+    batch,
+    asyncRequest: request,
+    expectedStatuses,
+    setResponseCallback: (cb: ExpectedStatuses | null) => {
+      vu.expected = cb === null ? () => true : (s) => cb.matches(s)
+    },
+  }
+  mod.default = mod
+  return mod
+}
+
+function batchItem (r: unknown): { method: string, url: unknown, body?: unknown, params?: Params } {
+  if (typeof r === 'string') return { method: 'GET', url: r }
+  if (Array.isArray(r)) return { method: String(r[0]), url: r[1], body: r[2], params: r[3] as Params }
+  const o = r as { method?: string, url: unknown, body?: unknown, params?: Params }
+  return { method: o.method ?? 'GET', url: o.url, body: o.body, ...(o.params === undefined ? {} : { params: o.params }) }
+}

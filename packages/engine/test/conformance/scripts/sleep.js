@@ -1,0 +1,7 @@
+import { sleep } from 'k6'
+
+export const options = { iterations: 2 }
+
+export default function () {
+  sleep(0.1)
+}
