@@ -11,4 +11,8 @@ export const EXIT_CODES = {
   invalidInput: 104,
   /** Interrupted by a signal (Ctrl-C) before finishing. */
   externalAbort: 105,
+  /** A k6 script could not be compiled, imports what cannot run, or threw in its init code or setup(). */
+  scriptError: 107,
+  /** A k6 script called `test.abort()`. */
+  scriptAborted: 108,
 } as const

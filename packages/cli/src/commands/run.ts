@@ -7,8 +7,8 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 /** Registers `loadfleet run`: a load test from a YAML/JSON file or flags, run as `k6 run` would. */
 export function registerRunCommand (program: Command): void {
   program.command('run')
-    .description('Run a load test from a YAML/JSON file or from flags, and print a k6-like summary')
-    .argument('[file]', 'test file (.yaml, .yml or .json)')
+    .description('Run a load test (a k6 script, a YAML/JSON file or flags) and print a k6-like summary')
+    .argument('[file]', 'k6 script (.js, .mjs) or test file (.yaml, .yml or .json)')
     .option('--url <url>', 'URL to load (the one-request test without a file)')
     .option('--vus <n>', 'virtual users')
     .option('--duration <duration>', 'test duration, e.g. 30s, 1m30s')
@@ -19,6 +19,7 @@ export function registerRunCommand (program: Command): void {
     .option('--body <text>', 'request body of --url')
     .option('--threshold <metric=expression>', "threshold, e.g. 'http_req_duration=p(95)<500' (repeatable)", collect)
     .option('--insecure-skip-tls-verify', 'accept any TLS certificate')
+    .option('-e, --env <KEY=VALUE>', "a k6 script's __ENV variable (repeatable)", collect)
     .addOption(new Option('--engine <engine>', 'load engine').choices(['loadfleet', 'k6']).default('loadfleet'))
     .option('--summary-export <file>', 'write the summary as k6 --summary-export JSON')
     .option('--json', 'print the result as JSON on stdout instead of the summary', false)

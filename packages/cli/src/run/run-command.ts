@@ -4,11 +4,32 @@ import type { TestSourceOptions } from './load-spec.js'
 import { checkOutputOptions, executeRun } from './execute-run.js'
 import type { RunOutputOptions, StopReason } from './execute-run.js'
 import { onStopSignals } from '../stop-signals.js'
+import { SCRIPT_FILE_RE, runScriptFile } from './run-script-file.js'
 
-export type RunOptions = TestSourceOptions & Omit<RunOutputOptions, 'summaryExport'> & { summaryExport?: string }
+export type RunOptions = TestSourceOptions & Omit<RunOutputOptions, 'summaryExport'> &
+  { summaryExport?: string, env?: string[] }
+
+/** Test flags a k6 script sets in its own code; only --vus, --duration and --iterations override its options. */
+const SCRIPT_MISPLACED_FLAGS: Array<[keyof TestSourceOptions, string]> = [
+  ['url', '--url'], ['sleep', '--sleep'], ['method', '--method'], ['header', '--header'], ['body', '--body'],
+  ['threshold', '--threshold'],
+]
 
 /** `loadfleet run`: load the test, run it, print the summary; resolves to the process exit code. */
 export async function runCommand (file: string | undefined, opts: RunOptions): Promise<number> {
+  if (file !== undefined && SCRIPT_FILE_RE.test(file)) {
+    const misplaced = SCRIPT_MISPLACED_FLAGS.filter(([key]) => opts[key] !== undefined).map(([, flag]) => flag)
+    if (misplaced.length > 0) {
+      process.stderr.write(`loadfleet run: ${misplaced.join(', ')} cannot be combined with a k6 script; ` +
+        `set them in '${file}' instead\n`)
+      return EXIT_CODES.invalidInput
+    }
+    return runScriptFile(file, opts)
+  }
+  if (opts.env !== undefined && opts.env.length > 0) {
+    process.stderr.write('loadfleet run: -e/--env applies to k6 scripts (.js) only\n')
+    return EXIT_CODES.invalidInput
+  }
   const { value: spec, diagnostics } = await loadTestSpec(file, opts)
   for (const d of diagnostics) process.stderr.write(formatDiagnostic(d) + '\n')
   if (spec === undefined || hasErrors(diagnostics)) return EXIT_CODES.invalidInput

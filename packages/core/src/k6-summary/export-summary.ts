@@ -43,10 +43,37 @@ export function toK6SummaryExport (result: RunResult): K6SummaryExport {
     if (thresholds !== undefined) out.thresholds = thresholds
     metrics[name] = out
   }
-  return {
-    root_group: { name: '', path: '', id: k6PathId(''), groups: {}, checks: exportChecks(result.checks ?? []) },
-    metrics,
+  return { root_group: exportGroups(result), metrics }
+}
+
+/** A group of the export: its checks and subgroups keyed by name, as k6 writes them. */
+interface K6ExportGroup {
+  name: string
+  path: string
+  id: string
+  groups: Record<string, K6ExportGroup>
+  checks: Record<string, K6ExportCheck>
+}
+
+/** Nests a script's groups and checks by group path (`::outer::inner`); request-step tests have only the root. */
+function exportGroups (result: RunResult): K6ExportGroup {
+  const root: K6ExportGroup = { name: '', path: '', id: k6PathId(''), groups: {}, checks: {} }
+  const byPath = new Map<string, K6ExportGroup>([['', root]])
+  const ensure = (path: string): K6ExportGroup => {
+    const known = byPath.get(path)
+    if (known !== undefined) return known
+    const at = path.lastIndexOf('::')
+    const name = path.slice(at + 2)
+    const group: K6ExportGroup = { name, path, id: k6PathId(path), groups: {}, checks: {} }
+    byPath.set(path, group)
+    ensure(path.slice(0, at)).groups[name] = group
+    return group
   }
+  for (const path of result.groups ?? []) ensure(path)
+  const byGroup = new Map<string, CheckResult[]>()
+  for (const c of result.checks ?? []) byGroup.set(c.group ?? '', [...byGroup.get(c.group ?? '') ?? [], c])
+  for (const [path, checks] of byGroup) ensure(path).checks = exportChecks(checks, path)
+  return root
 }
 
 function exportValues (metric: MetricSummary): K6ExportMetric {
@@ -75,9 +102,9 @@ function fromMetricThresholds (metric: MetricSummary): Record<string, boolean> |
   return Object.fromEntries(Object.entries(metric.thresholds).map(([expr, { ok }]) => [expr, !ok]))
 }
 
-function exportChecks (checks: readonly CheckResult[]): Record<string, K6ExportCheck> {
+function exportChecks (checks: readonly CheckResult[], groupPath = ''): Record<string, K6ExportCheck> {
   return Object.fromEntries(checks.map((c) => {
-    const path = `::${c.name}`
+    const path = `${groupPath}::${c.name}`
     return [c.name, { name: c.name, path, id: k6PathId(path), passes: c.passes, fails: c.fails }]
   }))
 }

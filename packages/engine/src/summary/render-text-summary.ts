@@ -126,13 +126,20 @@ function checkLines (result: RunResult, paint: Paint): string[] {
     { name: 'checks_failed', indent: 0, cells: [formatPercent(fails / total), `${fails} out of ${total}`], trend: false },
   ]
   const lines = alignSections([['', rows]], paint)
-  for (const c of checks) {
+  let group = ''
+  for (const c of [...checks].sort((a, b) => (a.group ?? '').localeCompare(b.group ?? ''))) {
+    // A script's checks are listed under their group (`█ outer › inner`), the root group's first.
+    if ((c.group ?? '') !== group) {
+      group = c.group ?? ''
+      lines.push('', `    █ ${group.slice(2).split('::').join(' › ')}`, '')
+    }
+    const pad = group === '' ? '    ' : '      '
     const n = c.passes + c.fails
     if (c.fails === 0) {
-      lines.push(`    ${paint.green('✓')} ${c.name}`)
+      lines.push(`${pad}${paint.green('✓')} ${c.name}`)
     } else {
       const pct = n === 0 ? 0 : Math.floor((c.passes / n) * 100)
-      lines.push(`    ${paint.red('✗')} ${c.name}`, `      ↳  ${pct}% — ✓ ${c.passes} / ✗ ${c.fails}`)
+      lines.push(`${pad}${paint.red('✗')} ${c.name}`, `${pad}  ↳  ${pct}% — ✓ ${c.passes} / ✗ ${c.fails}`)
     }
   }
   if (checks.length > 0) lines.push('')
