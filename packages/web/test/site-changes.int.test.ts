@@ -214,6 +214,12 @@ describe('a site with a detected change, in a real browser against a real contro
     expect(painted.failed).toBeGreaterThan(50)
     expect(painted.errored).toBeGreaterThan(50)
     expect(await latencyChart().getByRole('img').getAttribute('aria-label')).toMatch(/^Latency .* chart, \d+ runs$/)
+
+    // The 24-hour chart of buckets keeps the band and the flag.
+    await page.getByRole('button', { name: '24 hours' }).click()
+    await latencyChart().getByRole('img', { name: /chart, \d+ buckets$/ }).waitFor()
+    await changeFlag().waitFor()
+    await page.getByRole('region', { name: 'Charts' }).screenshot({ path: `${SCREENSHOTS}site-change-charts-24h.png` })
     expect(browser.problems).toEqual([])
   })
 
