@@ -98,10 +98,10 @@ export function changeGroups (changes: Change[], timeOfRun: (runId: string) => n
   }
 }
 
-function summaryOf (group: ChangeGroup): string {
-  const parts = group.changes.map((c) => `${metricName(c.metric)} ${formatChange(explained(c).relativeChange)}`)
-  const open = group.changes.some((c) => c.state === 'open')
-  return `${parts.join(', ')}${open ? '' : ` (${group.changes[0]?.state ?? ''})`}`
+function summaryOf (changes: Change[]): string {
+  const parts = changes.map((c) => `${metricName(c.metric)} ${formatChange(explained(c).relativeChange)}`)
+  const open = changes.some((c) => c.state === 'open')
+  return `${parts.join(', ')}${open ? '' : ` (${changes[0]?.state ?? ''})`}`
 }
 
 /** One detected change: before → after, relative change, p-value and effect size, and the detector's sentence. */
@@ -124,6 +124,41 @@ function ChangeExplanation ({ change }: { change: Change }): ReactNode {
       </dl>
       {e.explanation !== '' && <p className="change-sentence">{e.explanation}</p>}
     </li>
+  )
+}
+
+// Flags closer than this (CSS px) share one, so none hides another: two changes a run apart on a day's chart.
+const FLAG_SPACING_PX = 22
+
+/** One flag on the chart: the changes of one run, or of runs too close together to flag apart. */
+interface Flag { position: MarkerPosition, groups: ChangeGroup[] }
+
+function flagsOf (groups: ChangeGroup[], positions: MarkerPosition[]): Flag[] {
+  const placed = positions
+    .flatMap((position) => {
+      const group = groups.find((g) => g.t === position.t)
+      return group === undefined ? [] : [{ position, group }]
+    })
+    .sort((a, b) => a.position.left - b.position.left)
+  const flags: Flag[] = []
+  for (const { position, group } of placed) {
+    const last = flags.at(-1)
+    if (last !== undefined && position.left - last.position.left < FLAG_SPACING_PX) last.groups.push(group)
+    else flags.push({ position, groups: [group] })
+  }
+  return flags
+}
+
+/** The changes that started at one run, with a link to it. */
+function GroupExplanation ({ group }: { group: ChangeGroup }): ReactNode {
+  return (
+    <section className="change-group">
+      <span className="muted small">Started {formatDateTime(group.t * 1000)}</span>
+      <ul className="change-list">
+        {group.changes.map((change) => <ChangeExplanation key={change.id} change={change} />)}
+      </ul>
+      <Link to={paths.run(group.runId)}>First run after the change →</Link>
+    </section>
   )
 }
 
@@ -153,14 +188,13 @@ export function ChangeMarkers ({ groups, positions }: {
 
   return (
     <div className="change-markers">
-      {positions.map((position) => {
-        const group = groups.find((g) => g.t === position.t)
-        if (group === undefined) return null
-        const key = group.runId
+      {flagsOf(groups, positions).map(({ position, groups: flagged }) => {
+        const key = flagged[0]?.runId ?? String(position.t)
         const open = pinned === key || hovered === key
         const popId = `${id}-${key}`
-        const active = group.changes.some((c) => c.state === 'open')
-        const summary = summaryOf(group)
+        const changes = flagged.flatMap((g) => g.changes)
+        const active = changes.some((c) => c.state === 'open')
+        const summary = summaryOf(changes)
         // Centred on the marker where there is room, else shifted to stay inside the chart (phone width too).
         const width = Math.min(POP_WIDTH_PX, position.chartWidth - 8)
         const room = position.chartWidth - 4 - width - position.left
@@ -179,16 +213,13 @@ export function ChangeMarkers ({ groups, positions }: {
               <div id={popId} role="dialog" aria-label={`Change details: ${summary}`}
                 className="change-pop" style={{ width, left: offset }}>
                 <div className="change-pop-head">
-                  <span className="muted small">Started {formatDateTime(position.t * 1000)}</span>
+                  <strong>{changes.length === 1 ? 'Detected change' : 'Detected changes'}</strong>
                   {pinned === key && (
                     <button type="button" className="change-close" aria-label="Close"
                       onClick={() => { setPinned(null) }}>×</button>
                   )}
                 </div>
-                <ul className="change-list">
-                  {group.changes.map((change) => <ChangeExplanation key={change.id} change={change} />)}
-                </ul>
-                <Link to={paths.run(group.runId)}>First run after the change →</Link>
+                {flagged.map((group) => <GroupExplanation key={group.runId} group={group} />)}
               </div>
             )}
           </div>
