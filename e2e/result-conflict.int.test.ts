@@ -6,6 +6,7 @@ import { ApiClient } from '@loadfleet/api'
 import { createLogger } from '@loadfleet/agent'
 import { startServer, type RunningServer } from '@loadfleet/server'
 import { Deliverer } from '../packages/agent/src/deliverer.js'
+import { AgentSession } from '../packages/agent/src/agent-session.js'
 import { Spool } from '../packages/agent/src/spool.js'
 import { waitFor } from './helpers/repo.js'
 
@@ -36,10 +37,9 @@ describe('an agent whose own result meets a 409', () => {
     await spool.addStart({ id: 'run-conflict-0001', targetId: target.id })
     await spool.setFinish('run-conflict-0001', { status: 'error', errorMessage: 'a different result' })
     const lines: string[] = []
-    const deliverer = new Deliverer({
-      client: agentClient, agentName: 'conflicted', spool, logger: createLogger({ write: (l) => { lines.push(l) } }),
-      reregister: () => Promise.resolve(), onFatal: () => {},
-    })
+    const logger = createLogger({ write: (l) => { lines.push(l) } })
+    const session = new AgentSession({ client: agentClient, agentName: 'conflicted', registration: { name: 'conflicted' }, logger })
+    const deliverer = new Deliverer({ session, agentName: 'conflicted', spool, logger, onFatal: () => {} })
     deliverer.kick()
     await waitFor('the spool to empty', () => (spool.size === 0 ? true : undefined), 10_000)
     deliverer.stop()

@@ -19,32 +19,40 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 256 })
 const latencies = { poll: [], heartbeat: [], start: [], finish: [], register: [] }
 const failures = { poll: 0, heartbeat: 0, start: 0, finish: 0, register: 0 }
 let inFlight = 0
+// Each agent's own credential, issued at registration; the enrolment token only registers.
+const credentials = new Map()
 
-function call (kind, method, path, body) {
+function call (kind, method, path, body, bearer = token) {
   const payload = body === undefined ? undefined : JSON.stringify(body)
   const started = process.hrtime.bigint()
   inFlight++
   return new Promise((resolve) => {
     const req = http.request({
       host: base.hostname, port: base.port, method, path, agent,
-      headers: { authorization: `Bearer ${token}`, ...(payload ? { 'content-type': 'application/json' } : {}) },
+      headers: { authorization: `Bearer ${bearer}`, ...(payload ? { 'content-type': 'application/json' } : {}) },
     }, (res) => {
-      res.resume()
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk) => { if (kind === 'register') text += chunk })
       res.on('end', () => {
         inFlight--
         latencies[kind].push(Number(process.hrtime.bigint() - started) / 1e6)
         if (res.statusCode >= 300) failures[kind]++
-        resolve(res.statusCode)
+        resolve({ status: res.statusCode, text })
       })
     })
-    req.on('error', () => { inFlight--; failures[kind]++; resolve(0) })
+    req.on('error', () => { inFlight--; failures[kind]++; resolve({ status: 0, text: '' }) })
     req.end(payload)
   })
 }
 
 const names = Array.from({ length: AGENTS }, (_, i) => `bench-agent-${i}`)
 for (let i = 0; i < names.length; i += 100) {
-  await Promise.all(names.slice(i, i + 100).map((name) => call('register', 'POST', '/api/k6/agents/register', { name, version: 'bench' })))
+  await Promise.all(names.slice(i, i + 100).map(async (name) => {
+    const { status, text } = await call('register', 'POST', '/api/k6/agents/register', { name, version: 'bench' })
+    if (status !== 200) throw new Error(`registering ${name} answered ${status}: ${text}`)
+    credentials.set(name, JSON.parse(text).credential)
+  }))
 }
 
 const timers = []
@@ -60,13 +68,14 @@ names.forEach((name, i) => {
     timers.push(first)
   }
   const path = `/api/k6/agents/${name}`
-  every(POLL_MS, () => { void call('poll', 'GET', `${path}/targets`) })
-  every(HEARTBEAT_MS, () => { void call('heartbeat', 'POST', `${path}/heartbeat`, { status: 'online', currentRunId: null }) })
+  const own = credentials.get(name)
+  every(POLL_MS, () => { void call('poll', 'GET', `${path}/targets`, undefined, own) })
+  every(HEARTBEAT_MS, () => { void call('heartbeat', 'POST', `${path}/heartbeat`, { status: 'online', currentRunId: null }, own) })
   every(RESULT_MS, () => {
     const id = randomUUID()
     const targetId = TARGET_IDS[i % TARGET_IDS.length]
     inFlight++ // the whole start → run → finish chain, so the drain below waits for every finish
-    void call('start', 'POST', `${path}/runs`, { id, targetId }).then(() => new Promise((resolve) => setTimeout(resolve, RUN_LENGTH_MS)))
+    void call('start', 'POST', `${path}/runs`, { id, targetId }, own).then(() => new Promise((resolve) => setTimeout(resolve, RUN_LENGTH_MS)))
       .then(() => call('finish', 'POST', `${path}/runs/${id}/finish`, {
         status: 'passed',
         metrics: {
@@ -74,7 +83,7 @@ names.forEach((name, i) => {
           data_received_bytes: 1_000_000, iterations: 1500,
         },
         summary: { metrics: { http_reqs: { type: 'counter', values: { count: 1500, rate: 50 } } }, root_group: { checks: [] } },
-      })).finally(() => { inFlight-- })
+      }, own)).finally(() => { inFlight-- })
   })
 })
 

@@ -4,6 +4,7 @@ import { ApiClient, type AgentTarget, type RunFinish } from '@loadfleet/api/clie
 import type { AgentOptions } from './agent-options.js'
 import { backoffDelayMs, sleep } from './backoff.js'
 import { Deliverer } from './deliverer.js'
+import { AgentSession } from './agent-session.js'
 import { AgentTokenRejected, classifyFailure } from './failure.js'
 import { createLogger, errorText, type Logger } from './logger.js'
 import { engineFor, executeRun } from './run-executor.js'
@@ -14,7 +15,7 @@ import { testSpecOf } from './test-spec-of.js'
 import { isSchedulable, targetEgressRefusal, targetRefusal } from './target-check.js'
 import { egressRefusal } from '@loadfleet/core/egress'
 
-/** How the agent ended: 0 after a clean stop, 1 when the control plane rejected its token. */
+/** How the agent ended: 0 after a clean stop, 1 when the control plane rejected its enrolment secret. */
 export interface AgentExit {
   code: 0 | 1
   reason: string
@@ -53,6 +54,7 @@ class AgentProcess {
   readonly #o: AgentOptions
   readonly #log: Logger
   readonly #client: ApiClient
+  readonly #session: AgentSession
   readonly #spool: Spool
   readonly #deliverer: Deliverer
   readonly #runs = new Map<string, ActiveRun>()
@@ -77,16 +79,23 @@ class AgentProcess {
     this.#client = new ApiClient({
       baseUrl: options.dashboardUrl, agentToken: options.dashboardSecret, timeoutMs: options.requestTimeoutMs ?? 10_000,
     })
+    this.#session = new AgentSession({
+      client: this.#client,
+      agentName: options.agentName,
+      registration: {
+        name: options.agentName, version: options.version ?? 'unknown', heartbeatIntervalMs: options.heartbeatIntervalMs,
+      },
+      logger: this.#log,
+    })
     this.#spool = new Spool(join(options.tmpDir, `loadfleet-spool-${options.agentName}`), {
       onWriteFailed: (err) => { this.#degrade(err) },
     })
     this.#deliverer = new Deliverer({
-      client: this.#client,
+      session: this.#session,
       agentName: options.agentName,
       spool: this.#spool,
       logger: this.#log,
       maxAttempts: options.deliveryMaxAttempts,
-      reregister: () => this.#register(),
       onFatal: (err) => { void this.#fatal(err) },
     })
   }
@@ -139,7 +148,7 @@ class AgentProcess {
         await this.#register()
         return
       } catch (err) {
-        if (classifyFailure(err) === 'fatal') throw new AgentTokenRejected({ cause: err })
+        if (classifyFailure(err) === 'fatal') throw err
         this.#log.log('warn', 'register_retry', { attempt: attempt + 1, error: errorText(err) })
         await sleep(backoffDelayMs(attempt), this.#stopSignal.signal)
       }
@@ -147,9 +156,7 @@ class AgentProcess {
   }
 
   async #register (): Promise<void> {
-    await this.#client.registerAgent({
-      name: this.#o.agentName, version: this.#o.version ?? 'unknown', heartbeatIntervalMs: this.#o.heartbeatIntervalMs,
-    })
+    await this.#session.register()
     if (!this.#registered) this.#log.log('info', 'agent_registered', { agent: this.#o.agentName })
     this.#registered = true
   }
@@ -200,10 +207,10 @@ class AgentProcess {
     await this.#checkSpool() // so each heartbeat carries the spool's state of now
     const current = this.#runs.keys().next()
     try {
-      await this.#client.heartbeat(this.#o.agentName, {
+      await this.#session.call('heartbeat', (client) => client.heartbeat(this.#o.agentName, {
         status: this.#runs.size > 0 ? 'busy' : 'online', currentRunId: current.done === true ? null : current.value,
         deadLetters: this.#deliverer.deadLetters, degradedReason: this.#degraded?.reason ?? null,
-      })
+      }))
     } catch (err) {
       await this.#onCallFailed('heartbeat', err)
     }
@@ -212,7 +219,8 @@ class AgentProcess {
   async #poll (): Promise<void> {
     if (this.#stopping !== null) return
     try {
-      this.#targets = this.#schedulable((await this.#client.agentTargets(this.#o.agentName)).data)
+      const received = await this.#session.call('poll', (client) => client.agentTargets(this.#o.agentName))
+      this.#targets = this.#schedulable(received.data)
       if (!this.#reachable) this.#log.log('info', 'control_plane_reachable', {})
       this.#reachable = true
       this.#deliverer.kick()
@@ -246,7 +254,7 @@ class AgentProcess {
 
   async #onCallFailed (call: string, err: unknown): Promise<void> {
     const kind = classifyFailure(err)
-    if (kind === 'fatal') return void this.#fatal(new AgentTokenRejected({ cause: err }))
+    if (kind === 'fatal') return void this.#fatal(err)
     if (kind === 'unknown-agent') {
       await this.#register().catch(() => {})
       return
@@ -370,8 +378,10 @@ class AgentProcess {
 
   /** Best effort: the control plane shows this agent `offline` at once instead of after missed heartbeats. */
   async #leave (reason: string): Promise<void> {
+    const credential = this.#client.agentCredential(this.#o.agentName)
     const client = new ApiClient({
       baseUrl: this.#o.dashboardUrl, agentToken: this.#o.dashboardSecret, timeoutMs: LEAVE_TIMEOUT_MS,
+      ...(credential === undefined ? {} : { agentCredentials: { [this.#o.agentName]: credential } }),
     })
     try {
       await client.leaveAgent(this.#o.agentName, { reason: reason.slice(0, 200) })

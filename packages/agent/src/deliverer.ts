@@ -1,4 +1,5 @@
-import { ApiError, type ApiClient } from '@loadfleet/api/client'
+import { ApiError } from '@loadfleet/api/client'
+import type { AgentSession } from './agent-session.js'
 import { backoffDelayMs, sleep } from './backoff.js'
 import { AgentTokenRejected, classifyFailure } from './failure.js'
 import type { Spool, SpoolRecord } from './spool.js'
@@ -11,14 +12,13 @@ const UNAVAILABLE_STATUSES = new Set([502, 503, 504])
 export const DEFAULT_DELIVERY_MAX_ATTEMPTS = 8
 
 export interface DelivererOptions {
-  client: ApiClient
+  /** Sends with this agent's credential, registering again after a 401. */
+  session: AgentSession
   agentName: string
   spool: Spool
   logger: Logger
   /** Attempts after which a result the server keeps answering 5xx for is dead-lettered. */
   maxAttempts?: number | undefined
-  /** Registers the agent again when the server has forgotten it. */
-  reregister: () => Promise<void>
   onFatal: (err: AgentTokenRejected) => void
 }
 
@@ -29,8 +29,9 @@ type Outcome = 'delivered' | 'retry' | 'dead-lettered' | 'stopped'
 /**
  * Sends spooled run starts and results, each exactly once and each independently of the others: a run's start
  * before its finish, and a record leaves the spool only after the server acknowledged it (or it was dead-lettered).
- * - 4xx (other than 401/403/404-unknown-agent/408/429): permanent; the record is dead-lettered with the reason,
- *   logged once, and delivery moves on.
+ * - 4xx (other than 401/404-unknown-agent/408/429; 403 included): permanent; the record is dead-lettered with the
+ *   reason, logged once, and delivery moves on.
+ * - 401: the session registers again and retries once; a 401 after that is retried with backoff like an outage.
  * - 500 and other 5xx: retried with backoff (full jitter, ≤ 30 s) per record, without holding back the others;
  *   after `maxAttempts` the record is dead-lettered.
  * - Network errors, 502/503/504, 408, 429: the control plane is unavailable; retried until it is back (results
@@ -112,15 +113,17 @@ export class Deliverer {
   }
 
   async #deliver (record: SpoolRecord): Promise<Outcome> {
-    const { client, agentName, spool } = this.#o
+    const { session, agentName, spool } = this.#o
     if (!record.startDelivered) {
-      const outcome = await this.#send(record, 'start', () => client.startRun(agentName, record.start))
+      const outcome = await this.#send(record, 'start',
+        () => session.call('start', (client) => client.startRun(agentName, record.start)))
       if (outcome !== 'delivered') return outcome
       await spool.markStartDelivered(record.runId)
     }
     if (record.finish !== null) {
       const finish = record.finish
-      const outcome = await this.#send(record, 'finish', () => client.finishRun(agentName, record.runId, finish))
+      const outcome = await this.#send(record, 'finish',
+        () => session.call('finish', (client) => client.finishRun(agentName, record.runId, finish)))
       if (outcome !== 'delivered') return outcome
       await spool.remove(record.runId)
       this.#retry.delete(record.runId)
@@ -137,11 +140,11 @@ export class Deliverer {
       const kind = classifyFailure(err)
       switch (kind) {
         case 'fatal':
-          this.#o.onFatal(new AgentTokenRejected({ cause: err }))
+          this.#o.onFatal(err instanceof AgentTokenRejected ? err : new AgentTokenRejected({ cause: err }))
           this.stop()
           return 'stopped'
         case 'unknown-agent':
-          await this.#o.reregister().catch(() => {})
+          await this.#o.session.register().catch(() => {})
           return this.#backOff(record, step, err, false)
         case 'transient':
           return this.#backOff(record, step, err, isServerFailure(err))

@@ -2,17 +2,19 @@ import { ApiError } from '@loadfleet/api/client'
 
 /**
  * How the agent treats a failed call to the control plane.
- * - `fatal`: the token was rejected; retrying cannot help.
- * - `transient`: network error, timeout, 5xx, 408, 429: retry with backoff, forever.
+ * - `fatal`: the enrolment secret was rejected at registration; retrying cannot help.
+ * - `transient`: network error, timeout, 5xx, 408, 429, and a 401 that persists after registering again (another
+ *   process registering the same name in between): retry with backoff, forever.
  * - `conflict`: 409, the server already holds a different version (a retry after a lost answer).
  * - `unknown-agent`: the server forgot this agent (the reaper deletes long-offline agents): register again.
- * - `rejected`: any other 4xx; the same request would be refused again.
+ * - `rejected`: any other 4xx, including 403 (a run of another agent); the same request would be refused again.
  */
 export type FailureKind = 'fatal' | 'transient' | 'conflict' | 'unknown-agent' | 'rejected'
 
 export function classifyFailure (err: unknown): FailureKind {
+  if (err instanceof AgentTokenRejected) return 'fatal'
   if (!(err instanceof ApiError)) return 'transient' // fetch failed, connection refused, timeout
-  if (err.status === 401 || err.status === 403) return 'fatal'
+  if (err.status === 401) return 'transient'
   if (err.status >= 500 || err.status === 408 || err.status === 429) return 'transient'
   if (err.status === 409) return 'conflict'
   if (err.status === 404 && /AGENT/.test(err.code)) return 'unknown-agent'
@@ -20,7 +22,7 @@ export function classifyFailure (err: unknown): FailureKind {
   return 'rejected'
 }
 
-/** Thrown when the control plane rejects the agent token. */
+/** Thrown when the control plane rejects the enrolment secret (DASHBOARD_SECRET) at registration. */
 export class AgentTokenRejected extends Error {
   constructor (options?: ErrorOptions) {
     super('the control plane rejected DASHBOARD_SECRET (HTTP 401): set it to the control plane\'s agent token', options)

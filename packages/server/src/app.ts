@@ -61,7 +61,10 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
       components: {
         securitySchemes: {
           basicAuth: { type: 'http', scheme: 'basic', description: 'ADMIN_BASIC_AUTH (user:password)' },
-          bearerAuth: { type: 'http', scheme: 'bearer', description: 'DASHBOARD_SECRET' },
+          bearerAuth: {
+            type: 'http', scheme: 'bearer',
+            description: 'Agents: DASHBOARD_SECRET to register; the credential registration answers for every other route',
+          },
         },
       },
     },

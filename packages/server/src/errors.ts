@@ -32,6 +32,11 @@ export const TargetNotFound = defineError('LF_TARGET_NOT_FOUND', 404,
   (d: { id: string }) => `No target with id "${d.id}"`)
 export const AgentNotFound = defineError('LF_AGENT_NOT_FOUND', 404,
   (d: { name: string }) => `No agent named "${d.name}"; register it first`)
+export const AgentForbidden = defineError('LF_AGENT_FORBIDDEN', 403,
+  (d: { name: string }) => `This credential was issued to another agent, not "${d.name}"; ` +
+    'each agent uses the credential it was given when it registered')
+export const RunNotOwned = defineError('LF_RUN_NOT_OWNED', 403,
+  (d: { id: string }) => `Run "${d.id}" was started by another agent; only the agent that started a run can report it`)
 export const RunNotFound = defineError('LF_RUN_NOT_FOUND', 404,
   (d: { id: string }) => `No run with id "${d.id}"`)
 export const RunSummaryMissing = defineError('LF_RUN_SUMMARY_MISSING', 404,

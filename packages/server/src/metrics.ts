@@ -62,7 +62,7 @@ export function createMetrics (gauges: {
       'Results agents gave up delivering (refused with a 4xx, or failing past their retry bound), from their heartbeats.'),
     authFailures: new Counter({
       name: 'loadfleet_auth_failures_total',
-      help: 'Failed authentications by reason (missing, malformed, wrong_credentials, rate_limited).',
+      help: 'Failed authentications by reason (missing, malformed, wrong_credentials, rate_limited, forbidden).',
       labelNames: ['reason'],
       registers: [registry],
     }),

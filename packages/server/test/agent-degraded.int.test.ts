@@ -64,10 +64,10 @@ describe.each(['sqlite', 'postgres'] as const)('agents reporting themselves degr
     ['with a NUL character', 'full\u0000'],
     ['not a string', 42],
   ])('refuses a reason %s with 400 naming the field', async (_what, degradedReason) => {
-    await api.registerAgent({ name: 'deg-agent-3' })
+    const { credential } = await api.registerAgent({ name: 'deg-agent-3' })
     const res = await fetch(`${server.url}/api/k6/agents/deg-agent-3/heartbeat`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${server.agentToken}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${credential}` },
       body: JSON.stringify({ status: 'online', degradedReason }),
     })
     expect(res.status).toBe(400)

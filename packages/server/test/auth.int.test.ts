@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROUTES } from '@loadfleet/api'
-import { ADMIN, TOKEN, adminHeader, agentHeader, createInjectApp, tableCounts, type InjectApp } from './helpers/inject-app.js'
+import { ADMIN, TOKEN, adminHeader, agentHeader, createInjectApp, enrolAgent, tableCounts, type InjectApp } from './helpers/inject-app.js'
 
 const basic = (text: string) => `Basic ${Buffer.from(text).toString('base64')}`
 const wrongCredentials: Array<[string, string | undefined]> = [
@@ -59,7 +59,10 @@ describe('authentication', () => {
 
   it('accepts the right credentials, and dashboard reads are open by default', async () => {
     expect((await t.app.inject({ method: 'GET', url: ROUTES.adminTargets, headers: { authorization: adminHeader } })).statusCode).toBe(200)
-    expect((await t.app.inject({ method: 'GET', url: ROUTES.agentTargets('a1'), headers: { authorization: agentHeader } })).statusCode).toBe(200)
+    const own = await enrolAgent(t.app, 'a1')
+    expect((await t.app.inject({ method: 'GET', url: ROUTES.agentTargets('a1'), headers: { authorization: own } })).statusCode).toBe(200)
+    // The enrolment secret registers, and does nothing else.
+    expect((await t.app.inject({ method: 'GET', url: ROUTES.agentTargets('a1'), headers: { authorization: agentHeader } })).statusCode).toBe(401)
     expect((await t.app.inject({ method: 'GET', url: ROUTES.dashboardRuns })).statusCode).toBe(200)
   })
 })

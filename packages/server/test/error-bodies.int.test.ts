@@ -49,8 +49,8 @@ describe('agent names: one length limit, and every error answer in the { code, m
     await db.drop()
   })
 
-  const post = (path: string, body: unknown) => fetch(`${server.url}${path}`, {
-    method: 'POST', headers: agentHeaders, body: JSON.stringify(body),
+  const post = (path: string, body: unknown, headers: Record<string, string> = agentHeaders) => fetch(`${server.url}${path}`, {
+    method: 'POST', headers, body: JSON.stringify(body),
   })
 
   it(`an agent named with exactly ${AGENT_NAME_MAX_CHARS} characters registers and then works on every agent route`, async () => {
@@ -61,14 +61,16 @@ describe('agent names: one length limit, and every error answer in the { code, m
     })
     expect(target.status).toBe(201)
     const targetId = (await target.json() as { id: string }).id
-    expect((await post(ROUTES.agentRegister, { name, version: 't' })).status).toBe(200)
-    expect((await post(ROUTES.agentHeartbeat(name), { status: 'online', currentRunId: null })).status).toBe(200)
-    const poll = await fetch(`${server.url}${ROUTES.agentTargets(name)}`, { headers: agentHeaders })
+    const registered = await post(ROUTES.agentRegister, { name, version: 't' })
+    expect(registered.status).toBe(200)
+    const own = { ...agentHeaders, authorization: `Bearer ${(await registered.json() as { credential: string }).credential}` }
+    expect((await post(ROUTES.agentHeartbeat(name), { status: 'online', currentRunId: null }, own)).status).toBe(200)
+    const poll = await fetch(`${server.url}${ROUTES.agentTargets(name)}`, { headers: own })
     expect(poll.status).toBe(200)
     expect((await poll.json() as { data: unknown[] }).data).toHaveLength(1)
     const runId = '0123456789abcdef'
-    expect((await post(ROUTES.agentRunStart(name), { id: runId, targetId })).status).toBe(201)
-    expect((await post(ROUTES.agentRunFinish(name, runId), { status: 'error', errorMessage: 'x' })).status).toBe(200)
+    expect((await post(ROUTES.agentRunStart(name), { id: runId, targetId }, own)).status).toBe(201)
+    expect((await post(ROUTES.agentRunFinish(name, runId), { status: 'error', errorMessage: 'x' }, own)).status).toBe(200)
   })
 
   it(`refuses a ${AGENT_NAME_MAX_CHARS + 1}-character name at registration with 400 naming body.name and the limit`, async () => {

@@ -1,20 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROUTES } from '@loadfleet/api'
-import { adminHeader, agentHeader, createInjectApp, tableCounts, type InjectApp } from './helpers/inject-app.js'
+import { adminHeader, agentHeader, createInjectApp, enrolAgent, tableCounts, type InjectApp } from './helpers/inject-app.js'
 
 const json = { 'content-type': 'application/json' }
 const admin = { ...json, authorization: adminHeader }
-const agent = { ...json, authorization: agentHeader }
+const enrolment = { ...json, authorization: agentHeader }
 
 describe.each(['sqlite', 'postgres'] as const)('stored input round-trips or is refused (%s)', (kind) => {
   let t: InjectApp
   let targetId: string
+  let agent: Record<string, string>
 
   beforeAll(async () => {
     t = await createInjectApp({ kind })
     const res = await t.app.inject({ method: 'POST', url: ROUTES.adminTargets, headers: admin, payload: { url: 'http://127.0.0.1:9/' } })
     targetId = res.json<{ id: string }>().id
-    await t.app.inject({ method: 'POST', url: ROUTES.agentRegister, headers: agent, payload: { name: 'rt-agent' } })
+    agent = { ...json, authorization: await enrolAgent(t.app, 'rt-agent') }
     await t.app.inject({
       method: 'POST', url: ROUTES.agentRunStart('rt-agent'), headers: agent, payload: { id: 'run-roundtrip-1', targetId },
     })
@@ -61,7 +62,7 @@ describe.each(['sqlite', 'postgres'] as const)('stored input round-trips or is r
     const before = await tableCounts(t.store)
     const res = await t.app.inject({
       method, url: url.replace('TARGET', targetId),
-      headers: url.startsWith('/api/k6/') ? agent : admin,
+      headers: url === ROUTES.agentRegister ? enrolment : (url.startsWith('/api/k6/') ? agent : admin),
       ...(payload === undefined ? {} : { payload: payload.replace('TARGET', targetId) }),
     })
     expect(res.statusCode).toBe(400)

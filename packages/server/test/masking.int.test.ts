@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROUTES } from '@loadfleet/api'
-import { adminHeader, agentHeader, createInjectApp, type InjectApp } from './helpers/inject-app.js'
+import { adminHeader, createInjectApp, enrolAgent, type InjectApp } from './helpers/inject-app.js'
 
 const json = { 'content-type': 'application/json' }
 const admin = { ...json, authorization: adminHeader }
-const agent = { ...json, authorization: agentHeader }
 const SECRETS = ['S3cretInUrl', 'svcuser', 'AKIAEXAMPLE', 'tok-123', 'sig-456']
 const REAL = 'http://svcuser:S3cretInUrl@127.0.0.1:9/p?api_key=AKIAEXAMPLE&page=2&access_token=tok-123#sig=sig-456'
 const MASKED = 'http://***@127.0.0.1:9/p?api_key=***&page=2&access_token=***#sig=***'
@@ -12,6 +11,7 @@ const MASKED = 'http://***@127.0.0.1:9/p?api_key=***&page=2&access_token=***#sig
 describe('credentials in target URLs', () => {
   let t: InjectApp
   let targetId: string
+  let agentAuth: string
   const bodies: string[] = []
 
   async function read (url: string, headers: Record<string, string> = {}): Promise<string> {
@@ -27,7 +27,8 @@ describe('credentials in target URLs', () => {
     expect(res.statusCode).toBe(201)
     bodies.push(res.body)
     targetId = res.json<{ id: string }>().id
-    await t.app.inject({ method: 'POST', url: ROUTES.agentRegister, headers: agent, payload: { name: 'mask-agent' } })
+    agentAuth = await enrolAgent(t.app, 'mask-agent')
+    const agent = { ...json, authorization: agentAuth }
     await t.app.inject({ method: 'POST', url: ROUTES.agentRunStart('mask-agent'), headers: agent, payload: { id: 'run-mask-0001', targetId } })
     const finish = await t.app.inject({
       method: 'POST', url: ROUTES.agentRunFinish('mask-agent', 'run-mask-0001'), headers: agent,
@@ -56,7 +57,7 @@ describe('credentials in target URLs', () => {
   })
 
   it('reach the agent unmasked, over its authenticated route only', async () => {
-    const res = await t.app.inject({ method: 'GET', url: ROUTES.agentTargets('mask-agent'), headers: { authorization: agentHeader } })
+    const res = await t.app.inject({ method: 'GET', url: ROUTES.agentTargets('mask-agent'), headers: { authorization: agentAuth } })
     expect(res.json<{ data: Array<{ url: string }> }>().data[0]?.url).toBe(REAL)
     expect((await t.app.inject({ method: 'GET', url: ROUTES.agentTargets('mask-agent') })).statusCode).toBe(401)
   })
@@ -67,7 +68,7 @@ describe('credentials in target URLs', () => {
     })
     expect(res.statusCode).toBe(200)
     expect(res.json()).toMatchObject({ url: MASKED, label: 'renamed' })
-    const agentView = await t.app.inject({ method: 'GET', url: ROUTES.agentTargets('mask-agent'), headers: { authorization: agentHeader } })
+    const agentView = await t.app.inject({ method: 'GET', url: ROUTES.agentTargets('mask-agent'), headers: { authorization: agentAuth } })
     expect(agentView.json<{ data: Array<{ url: string, label: string }> }>().data[0]).toMatchObject({ url: REAL, label: 'renamed' })
   })
 })

@@ -59,9 +59,11 @@ describe('control plane on a real PostgreSQL restarted repeatedly under concurre
   })
 
   it('lives through every restart and crash, answers 503 JSON meanwhile, recovers alone and loses no acknowledged write', async () => {
+    const own: Array<Record<string, string>> = []
     for (let i = 0; i < AGENTS; i++) {
       const res = await fetch(`${url}${ROUTES.agentRegister}`, { method: 'POST', headers: agent, body: JSON.stringify({ name: `pg-agent-${i}` }) })
       expect(res.status).toBe(200)
+      own.push({ ...agent, authorization: `Bearer ${(await res.json() as { credential: string }).credential}` })
     }
     const acknowledged: string[] = []
     const statuses = new Map<number, number>()
@@ -100,12 +102,13 @@ describe('control plane on a real PostgreSQL restarted repeatedly under concurre
     }
     const agentLoop = async (i: number): Promise<void> => {
       const name = `pg-agent-${i}`
+      const headers = own[i] ?? agent
       while (!stopLoad) {
         await guard(async () => {
           await record(await fetch(`${url}${ROUTES.agentHeartbeat(name)}`, {
-            method: 'POST', headers: agent, body: JSON.stringify({ status: 'online', currentRunId: null }),
+            method: 'POST', headers, body: JSON.stringify({ status: 'online', currentRunId: null }),
           }), 200)
-          await record(await fetch(`${url}${ROUTES.agentTargets(name)}`, { headers: agent }), 200)
+          await record(await fetch(`${url}${ROUTES.agentTargets(name)}`, { headers }), 200)
           await sleep(20)
         })
       }

@@ -30,11 +30,12 @@ describe('two control-plane replicas on one PostgreSQL database', () => {
   })
 
   it('both serve the API over the same data', async () => {
-    const apiA = new ApiClient({ baseUrl: a.url, adminAuth: a.adminAuth, agentToken: a.agentToken })
     const apiB = new ApiClient({ baseUrl: b.url, adminAuth: b.adminAuth, agentToken: b.agentToken })
-    const target = await apiA.createTarget({ url: 'https://example.com' })
-    expect((await apiB.getTarget(target.id)).url).toBe('https://example.com/')
-    await apiB.registerAgent({ name: 'via-b' })
+    const target = await apiB.createTarget({ url: 'https://example.com' })
+    const { credential } = await apiB.registerAgent({ name: 'via-b' })
+    // The credential issued by one replica is good on the other: it lives in the shared database.
+    const apiA = new ApiClient({ baseUrl: a.url, adminAuth: a.adminAuth, agentCredentials: { 'via-b': credential } })
+    expect((await apiA.getTarget(target.id)).url).toBe('https://example.com/')
     expect((await apiA.dashboardAgents()).data.map((x) => x.name)).toContain('via-b')
     await apiA.startRun('via-b', { id: 'replica-run-1', targetId: target.id })
     expect((await apiB.getRun('replica-run-1')).status).toBe('running')

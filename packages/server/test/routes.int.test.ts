@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseK6SummaryExport } from '@loadfleet/core'
 import { ROUTES } from '@loadfleet/api'
-import { ADMIN, adminHeader, agentHeader, createInjectApp, tableCounts, type InjectApp } from './helpers/inject-app.js'
+import { ADMIN, adminHeader, agentHeader, createInjectApp, enrolAgent, tableCounts, type InjectApp } from './helpers/inject-app.js'
 
 const json = { 'content-type': 'application/json' }
 const validTarget = { url: 'https://example.com/', label: 'Example', vus: 10, durationS: 30, runIntervalMs: 60_000 }
@@ -11,13 +11,14 @@ const validTarget = { url: 'https://example.com/', label: 'Example', vus: 10, du
 describe('route contracts (app.inject, SQLite)', () => {
   let t: InjectApp
   let targetId: string
+  let agentAuth: string
 
   beforeAll(async () => {
     t = await createInjectApp()
     const res = await t.app.inject({ method: 'POST', url: ROUTES.adminTargets, headers: { ...json, authorization: adminHeader }, payload: validTarget })
     expect(res.statusCode).toBe(201)
     targetId = (res.json<{ id: string }>()).id
-    await t.app.inject({ method: 'POST', url: ROUTES.agentRegister, headers: { ...json, authorization: agentHeader }, payload: { name: 'k6agent-0' } })
+    agentAuth = await enrolAgent(t.app, 'k6agent-0')
   })
   afterAll(async () => { await t.close() })
 
@@ -64,10 +65,11 @@ describe('route contracts (app.inject, SQLite)', () => {
   it.each(badInputs)('%s: 4xx naming the field, nothing written', async (_name, method, url, body, status, path) => {
     const before = await tableCounts(t.store)
     const isAgent = url.startsWith('/api/k6/')
+    const agent = url === ROUTES.agentRegister ? agentHeader : agentAuth
     const res = await t.app.inject({
       method: method as 'POST',
       url: url.replace('TARGET', targetId),
-      headers: { ...json, authorization: isAgent ? agentHeader : adminHeader },
+      headers: { ...json, authorization: isAgent ? agent : adminHeader },
       ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
     })
     expect(res.statusCode).toBe(status)
@@ -112,8 +114,9 @@ describe('route contracts (app.inject, SQLite)', () => {
     expect((await t.app.inject({ method: 'DELETE', url: ROUTES.adminTarget('nope'), headers: h })).statusCode).toBe(404)
     expect((await t.app.inject({ method: 'GET', url: ROUTES.dashboardRun('nope-0000') })).json())
       .toMatchObject({ code: 'LF_RUN_NOT_FOUND' })
+    // An agent never registered has no credential to present: 401, which makes a real agent register.
     expect((await t.app.inject({ method: 'POST', url: ROUTES.agentHeartbeat('ghost'), headers: { ...json, authorization: agentHeader }, payload: { status: 'online' } })).json())
-      .toMatchObject({ code: 'LF_AGENT_NOT_FOUND' })
+      .toMatchObject({ code: 'LF_UNAUTHORIZED' })
   })
 
   it('keeps labels exactly, including hostile markup and any Unicode', async () => {
@@ -138,7 +141,7 @@ describe('route contracts (app.inject, SQLite)', () => {
     const created = await t.app.inject({ method: 'POST', url: ROUTES.adminTargets, headers: h, payload: { url: 'https://gone.example/' } })
     const id = created.json<{ id: string }>().id
     const started = await t.app.inject({
-      method: 'POST', url: ROUTES.agentRunStart('k6agent-0'), headers: { ...json, authorization: agentHeader },
+      method: 'POST', url: ROUTES.agentRunStart('k6agent-0'), headers: { ...json, authorization: agentAuth },
       payload: { id: 'run-of-deleted-target', targetId: id },
     })
     expect(started.statusCode).toBe(201)
@@ -157,7 +160,7 @@ describe('route contracts (app.inject, SQLite)', () => {
       engine: 'k6', outcome: 'failed', startedAt: now - parsed.durationMs, finishedAt: now, durationMs: parsed.durationMs,
       metrics: parsed.metrics, thresholds: parsed.thresholds, checks: parsed.checks, statusCodes: {}, errorKinds: {},
     }
-    const agent = { ...json, authorization: agentHeader }
+    const agent = { ...json, authorization: agentAuth }
     await t.app.inject({ method: 'POST', url: ROUTES.agentRunStart('k6agent-0'), headers: agent, payload: { id: 'run-export-0001', targetId } })
     const finished = await t.app.inject({
       method: 'POST', url: ROUTES.agentRunFinish('k6agent-0', 'run-export-0001'), headers: agent,

@@ -78,11 +78,15 @@ describe.each(['sqlite', 'postgres'] as const)('store on %s', (kind) => {
   })
 
   it('upserts agents by name and counts them by status as numbers', async () => {
-    const first = await store.repos.agents.register({ name: 'k6agent-0', version: '1', now: 1_000 })
-    const again = await store.repos.agents.register({ name: 'k6agent-0', version: '2', now: 2_000 })
+    const first = await store.repos.agents.register({ name: 'k6agent-0', version: '1', credentialHash: 'aa', now: 1_000 })
+    const again = await store.repos.agents.register({ name: 'k6agent-0', version: '2', credentialHash: 'bb', now: 2_000 })
     expect(first.version).toBe('1')
     expect(again).toMatchObject({ version: '2', lastSeenAt: new Date(2_000).toISOString(), status: 'online' })
     expect((await store.repos.agents.list()).filter((a) => a.name === 'k6agent-0')).toHaveLength(1)
+    // Registering again replaces the credential: the earlier one belongs to nobody any more.
+    expect(await store.repos.agents.credentialHashOf('k6agent-0')).toBe('bb')
+    expect(await store.repos.agents.nameOfCredentialHash('aa')).toBeUndefined()
+    expect(await store.repos.agents.nameOfCredentialHash('bb')).toBe('k6agent-0')
     const counts = await store.repos.agents.countByStatus()
     expect(counts.online).toBeTypeOf('number')
     expect(counts.online).toBeGreaterThanOrEqual(1)
@@ -91,7 +95,7 @@ describe.each(['sqlite', 'postgres'] as const)('store on %s', (kind) => {
   it('starts runs idempotently, records the per-agent last start, and finishes them idempotently', async () => {
     const target = await store.createTarget(spec, 'alice')
     const other = await store.createTarget(spec, 'alice')
-    await store.repos.agents.register({ name: 'a1', version: '1', now: Date.now() })
+    await store.repos.agents.register({ name: 'a1', version: '1', credentialHash: 'cc', now: Date.now() })
     const startedAt = Date.parse('2026-01-02T03:04:05.678Z')
     const first = await startRun(store, { agentName: 'a1', id: 'run-idem-0001', targetId: target.id, startedAt })
     expect(first.created).toBe(true)
@@ -116,14 +120,16 @@ describe.each(['sqlite', 'postgres'] as const)('store on %s', (kind) => {
     const reordered = { ...result, summary: { nested: { a: [1, 2, { z: null }], b: 1 }, metrics: summary.metrics } }
     expect(await finishRun(store, reordered)).toEqual(done)
     await expect(finishRun(store, { ...result, status: 'failed' })).rejects.toMatchObject({ code: 'LF_RUN_CONFLICT' })
-    await expect(finishRun(store, { ...result, agentName: 'a2' })).rejects.toMatchObject({ code: 'LF_RUN_NOT_FOUND' })
+    await expect(finishRun(store, { ...result, agentName: 'a2' })).rejects.toMatchObject({ code: 'LF_RUN_NOT_OWNED', statusCode: 403 })
+    await expect(startRun(store, { agentName: 'a2', id: 'run-idem-0001', targetId: target.id, startedAt }))
+      .rejects.toMatchObject({ code: 'LF_RUN_NOT_OWNED', statusCode: 403 })
     expect((await store.repos.agents.get('a1'))).toMatchObject({ status: 'online', currentRunId: null })
     expect((await store.repos.runs.getDetail('run-idem-0001'))?.summary).toEqual(summary)
   })
 
   it('keeps run history when its target and its agent are deleted', async () => {
     const target = await store.createTarget(spec, 'alice')
-    await store.repos.agents.register({ name: 'short-lived', version: '1', now: Date.now() })
+    await store.repos.agents.register({ name: 'short-lived', version: '1', credentialHash: 'dd', now: Date.now() })
     await startRun(store, { agentName: 'short-lived', id: 'run-history-1', targetId: target.id, startedAt: Date.now() })
     await store.deleteTarget(target.id, 'alice')
     await store.db.deleteFrom('agents').where('name', '=', 'short-lived').execute()

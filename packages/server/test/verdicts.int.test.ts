@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROUTES, type Config, type Run, type Target, type TargetWithStats } from '@loadfleet/api'
-import { adminHeader, agentHeader, createInjectApp, tableCounts, type InjectApp } from './helpers/inject-app.js'
+import { adminHeader, createInjectApp, enrolAgent, tableCounts, type InjectApp } from './helpers/inject-app.js'
 
 const json = { 'content-type': 'application/json' }
 const admin = { ...json, authorization: adminHeader }
-const agent = { ...json, authorization: agentHeader }
 
 /** A result shaped as an engine's RunResult, with the counts a judge reads. */
 function summaryOf (options: {
@@ -29,10 +28,11 @@ const METRICS = {
 describe.each(['sqlite', 'postgres'] as const)('verdicts on %s', (kind) => {
   let t: InjectApp
   let runNo = 0
+  let agent: Record<string, string>
 
   beforeAll(async () => {
     t = await createInjectApp({ kind })
-    await t.app.inject({ method: 'POST', url: ROUTES.agentRegister, headers: agent, payload: { name: 'judge-agent' } })
+    agent = { ...json, authorization: await enrolAgent(t.app, 'judge-agent') }
   })
   afterAll(async () => { await t.close() })
 

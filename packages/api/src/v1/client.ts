@@ -1,7 +1,7 @@
 import type {
-  Agent, AgentHeartbeat, AgentLeave, AgentRegister, AgentTarget, AuditEntry, Config, ConfigSaved, ConfigUpdate,
-  FleetStatus, Run, RunDetail, RunFinish, RunStart, RunsQuery, SeriesBucketsPage, SeriesPoint, Target, TargetCreate,
-  TargetPatch, TargetWithStats,
+  Agent, AgentHeartbeat, AgentLeave, AgentRegister, AgentRegistered, AgentTarget, AuditEntry, Config, ConfigSaved,
+  ConfigUpdate, FleetStatus, Run, RunDetail, RunFinish, RunStart, RunsQuery, SeriesBucketsPage, SeriesPoint, Target,
+  TargetCreate, TargetPatch, TargetWithStats,
 } from './schemas.js'
 import type { BaselinePin, Change, ChangeState, TargetBaseline } from './judging.js'
 import type {
@@ -29,8 +29,10 @@ export interface ApiClientOptions {
   baseUrl: string
   /** `user:password` for admin routes. */
   adminAuth?: string
-  /** Bearer token (DASHBOARD_SECRET) for agent routes. */
+  /** The enrolment secret (DASHBOARD_SECRET) that registers agents. */
   agentToken?: string
+  /** Credentials already issued, by agent name (`registerAgent` adds to them). */
+  agentCredentials?: Record<string, string>
   /** Per-request timeout; the agent must never hang on a dead control plane. */
   timeoutMs?: number
   fetch?: typeof fetch
@@ -38,18 +40,29 @@ export interface ApiClientOptions {
 
 export interface Page<T> { data: T[], pagination: { nextCursor: string | null, limit: number } }
 
-type Auth = 'admin' | 'agent' | 'none'
+/** `agent` is the enrolment secret; `{ agent: name }` that agent's own credential. */
+type Auth = 'admin' | 'agent' | { agent: string } | 'none'
 type Query = Record<string, string | number | undefined>
 interface RequestInit { auth?: Auth, body?: unknown, query?: Query }
 
 const DEFAULT_TIMEOUT_MS = 10_000
+// RFC 6750's b64token, bounded: what may follow "Bearer " in a header.
+const BEARER_TOKEN = /^[A-Za-z0-9\-._~+/]{1,512}=*$/
 
 /** Typed client of the v1 API, shared by the agent, the CLI and the dashboard. */
 export class ApiClient {
   readonly #options: ApiClientOptions
+  // Kept in memory only: a credential is never logged nor written anywhere by the client.
+  readonly #credentials: Map<string, string>
 
   constructor (options: ApiClientOptions) {
     this.#options = { ...options, baseUrl: options.baseUrl.replace(/\/+$/, '') }
+    this.#credentials = new Map(Object.entries(options.agentCredentials ?? {}))
+  }
+
+  /** The credential issued to `name` at its last registration through this client, if any. */
+  agentCredential (name: string): string | undefined {
+    return this.#credentials.get(name)
   }
 
   async request<T> (method: string, path: string, init: RequestInit = {}): Promise<T> {
@@ -58,9 +71,8 @@ export class ApiClient {
     if (init.auth === 'admin' && this.#options.adminAuth !== undefined) {
       headers.authorization = `Basic ${toBase64(this.#options.adminAuth)}`
     }
-    if (init.auth === 'agent' && this.#options.agentToken !== undefined) {
-      headers.authorization = `Bearer ${this.#options.agentToken}`
-    }
+    const bearer = this.#bearerFor(init.auth)
+    if (bearer !== undefined) headers.authorization = `Bearer ${bearer}`
     const doFetch = this.#options.fetch ?? fetch
     const res = await doFetch(this.#options.baseUrl + path + toQueryString(init.query), {
       method,
@@ -75,6 +87,13 @@ export class ApiClient {
       throw new ApiError(res.status, body.code ?? `HTTP_${res.status}`, body.message ?? res.statusText, body.details)
     }
     return parsed as T
+  }
+
+  #bearerFor (auth: Auth | undefined): string | undefined {
+    if (auth === 'agent') return this.#options.agentToken
+    if (typeof auth !== 'object') return undefined
+    // A control plane older than per-agent credentials issues none and takes the enrolment secret everywhere.
+    return this.#credentials.get(auth.agent) ?? this.#options.agentToken
   }
 
   // Admin
@@ -195,29 +214,37 @@ export class ApiClient {
   }
 
   // Agent
-  registerAgent (body: AgentRegister): Promise<Agent> {
-    return this.request('POST', ROUTES.agentRegister, { auth: 'agent', body })
+  /**
+   * Registers with the enrolment secret; the credential answered is kept for this agent's other calls (and
+   * replaces the one of an earlier registration, which the control plane no longer accepts).
+   */
+  async registerAgent (body: AgentRegister): Promise<AgentRegistered> {
+    const registered = await this.request<AgentRegistered>('POST', ROUTES.agentRegister, { auth: 'agent', body })
+    // Only a plain token can go into a header: anything else (a control plane that sends junk) is not kept.
+    const credential: unknown = registered.credential
+    if (typeof credential === 'string' && BEARER_TOKEN.test(credential)) this.#credentials.set(body.name, credential)
+    return registered
   }
 
   heartbeat (name: string, body: AgentHeartbeat): Promise<Agent> {
-    return this.request('POST', ROUTES.agentHeartbeat(name), { auth: 'agent', body })
+    return this.request('POST', ROUTES.agentHeartbeat(name), { auth: { agent: name }, body })
   }
 
   /** Tells the control plane this agent is stopping cleanly: it shows `offline` at once. */
   leaveAgent (name: string, body: AgentLeave = {}): Promise<Agent> {
-    return this.request('POST', ROUTES.agentLeave(name), { auth: 'agent', body })
+    return this.request('POST', ROUTES.agentLeave(name), { auth: { agent: name }, body })
   }
 
   agentTargets (name: string): Promise<{ data: AgentTarget[] }> {
-    return this.request('GET', ROUTES.agentTargets(name), { auth: 'agent' })
+    return this.request('GET', ROUTES.agentTargets(name), { auth: { agent: name } })
   }
 
   startRun (name: string, body: RunStart): Promise<Run> {
-    return this.request('POST', ROUTES.agentRunStart(name), { auth: 'agent', body })
+    return this.request('POST', ROUTES.agentRunStart(name), { auth: { agent: name }, body })
   }
 
   finishRun (name: string, runId: string, body: RunFinish): Promise<Run> {
-    return this.request('POST', ROUTES.agentRunFinish(name, runId), { auth: 'agent', body })
+    return this.request('POST', ROUTES.agentRunFinish(name, runId), { auth: { agent: name }, body })
   }
 }
 

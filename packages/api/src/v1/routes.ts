@@ -29,7 +29,7 @@ export const ROUTES = {
   dashboardRun: (id: string) => `/api/dashboard/k6/runs/${encodeURIComponent(id)}`,
   /** The run's summary in k6's `--summary-export` format, for tools built for k6. */
   dashboardRunSummaryExport: (id: string) => `/api/dashboard/k6/runs/${encodeURIComponent(id)}/summary-export`,
-  // Agents: bearer DASHBOARD_SECRET.
+  // Agents: register takes bearer DASHBOARD_SECRET, every other route the agent's own credential it answered.
   agentRegister: '/api/k6/agents/register',
   agentHeartbeat: (name: string) => `/api/k6/agents/${encodeURIComponent(name)}/heartbeat`,
   agentLeave: (name: string) => `/api/k6/agents/${encodeURIComponent(name)}/leave`,

@@ -173,6 +173,13 @@ export const AgentRegister = z.strictObject({
 })
 export type AgentRegister = z.input<typeof AgentRegister>
 
+/** The answer to a registration: the agent, and the credential it must send on its other routes. */
+export const AgentRegistered = Agent.extend({
+  credential: z.string().describe('This agent\'s own bearer credential for every agent route but register; shown ' +
+    'once, and replaced (the old one stops working) when the name registers again'),
+})
+export type AgentRegistered = z.infer<typeof AgentRegistered>
+
 export const AgentHeartbeat = z.strictObject({
   status: z.enum(['online', 'busy']),
   currentRunId: z.string().max(64).nullable().default(null),

@@ -3,7 +3,7 @@ import type { Store } from './store.js'
 import { canonicalJson, sha256Hex } from './canonical-json.js'
 import { toRun } from './repos/runs-repo.js'
 import { countersOfResult } from './repos/target-counters-repo.js'
-import { RunConflict, RunNotFound, TargetNotFound } from '../errors.js'
+import { RunConflict, RunNotFound, RunNotOwned, TargetNotFound } from '../errors.js'
 import { DEFAULT_EXPECTED_STATUSES } from '@loadfleet/api'
 import { effectiveThresholds, judgeRun } from '../judging/judge-run.js'
 
@@ -21,15 +21,16 @@ export interface FinishRunInput {
 
 /**
  * Records that an agent started a run. Idempotent on the agent-made id: a retry with the same target returns the
- * existing run (`created: false`); the same id for another target or agent is a conflict.
+ * existing run (`created: false`); the same id for another target is a conflict, and another agent's id is refused.
  */
 export async function startRun (store: Store, input: StartRunInput): Promise<{ run: Run, created: boolean }> {
   return await store.transaction(async (r) => {
     const sameRun = async (): Promise<{ run: Run, created: boolean } | undefined> => {
       const existing = await r.runs.getRow(input.id)
       if (existing === undefined) return undefined
-      if (existing.target_id !== input.targetId || existing.agent_name !== input.agentName) {
-        throw new RunConflict({ id: input.id, reason: 'this id was already used for another target or agent' })
+      if (existing.agent_name !== input.agentName) throw new RunNotOwned({ id: input.id })
+      if (existing.target_id !== input.targetId) {
+        throw new RunConflict({ id: input.id, reason: 'this id was already used for another target' })
       }
       const run = await r.runs.get(input.id)
       if (run === undefined) throw new RunNotFound({ id: input.id })
@@ -69,7 +70,9 @@ export async function recordRunResult (store: Store, input: FinishRunInput): Pro
   }))
   return await store.transaction(async (r) => {
     const row = await r.runs.getRowWithTarget(input.id)
-    if (row === undefined || row.agent_name !== input.agentName) throw new RunNotFound({ id: input.id })
+    if (row === undefined) throw new RunNotFound({ id: input.id })
+    // Only the agent that started a run may report it: another agent's result must change nothing.
+    if (row.agent_name !== input.agentName) throw new RunNotOwned({ id: input.id })
     const replaceable = row.status === 'running' || row.reaped_at !== null
     if (!replaceable) {
       if (row.result_hash === resultHash) return { run: toRun(row), written: false }

@@ -34,6 +34,8 @@ export interface AgentRow {
   dead_letters: Generated<number>
   /** Why the agent cannot take work right now (e.g. its TMP_DIR is full); null when healthy. */
   degraded_reason: string | null
+  /** SHA-256 (hex) of the credential issued at the agent's last registration; null before its first one. */
+  credential_hash: string | null
 }
 
 export interface RunRow {

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
-import { AuthRateLimited, Unauthorized } from '../errors.js'
+import { AgentForbidden, AuthRateLimited, Unauthorized } from '../errors.js'
+import { credentialDigest, type AgentCredentialStore } from './agent-credentials.js'
 import { FailureLimiter, type FailureLimit } from './failure-limiter.js'
 
 /**
@@ -9,8 +10,9 @@ import { FailureLimiter, type FailureLimit } from './failure-limiter.js'
  * - `malformed`: an Authorization header of the wrong scheme or shape.
  * - `wrong_credentials`: well-formed but wrong.
  * - `rate_limited`: refused without checking, because the address or user failed too often.
+ * - `forbidden`: an agent's valid credential used on another agent's route; not rate-limited, as nothing is guessed.
  */
-export type AuthFailureReason = 'missing' | 'malformed' | 'wrong_credentials' | 'rate_limited'
+export type AuthFailureReason = 'missing' | 'malformed' | 'wrong_credentials' | 'rate_limited' | 'forbidden'
 
 export interface AuthLimits {
   /** Failed attempts per client address. */
@@ -28,6 +30,7 @@ export const DEFAULT_AUTH_LIMITS: AuthLimits = {
 
 export interface AuthOptions {
   adminBasicAuth: string
+  /** The enrolment secret (DASHBOARD_SECRET): it registers agents, and nothing else. */
   agentToken: string
   limits?: Partial<AuthLimits>
   /** Told of every failure (the metrics counter). */
@@ -36,6 +39,8 @@ export interface AuthOptions {
 
 // A user name is echoed into logs: bounded, and only printable characters.
 const USER_LOG_MAX_CHARS = 64
+// Compared against when the agent has no stored credential, so an unknown agent takes as long as a known one.
+const NO_CREDENTIAL = Buffer.alloc(32)
 
 function digest (text: string): Buffer {
   // Hashing first gives equal-length buffers, so timingSafeEqual never leaks the secret's length.
@@ -80,15 +85,35 @@ export class Auth {
     return user ?? ''
   }
 
-  /** Checks an agent route's bearer token; `agentName` (from the path) is the user the limit counts. */
-  agent (req: FastifyRequest, agentName?: string): void {
-    const header = req.headers.authorization
-    const match = header === undefined ? null : /^Bearer (\S+)$/i.exec(header.trim())
-    const user = agentName === undefined ? undefined : `agent:${agentName}`
-    this.#checkLimits(req, 'agent', user)
-    if (!matches(match?.[1], this.#agent)) {
-      this.#fail(req, { kind: 'agent', user: agentName, reason: header === undefined ? 'missing' : (match === null ? 'malformed' : 'wrong_credentials') })
+  /** Checks the enrolment secret (DASHBOARD_SECRET) that registering an agent takes. */
+  agentEnrolment (req: FastifyRequest): void {
+    const { header, token } = bearerOf(req)
+    this.#checkLimits(req, 'agent', undefined)
+    if (!matches(token, this.#agent)) {
+      this.#fail(req, { kind: 'agent', user: undefined, reason: failureReason(header, token) })
     }
+  }
+
+  /**
+   * Checks an agent route's bearer credential, in constant time, against the hash stored for the agent named in the
+   * path (the user the limits count). The credential of another agent is 403: it authenticated, but not as this one.
+   */
+  async agentCredential (req: FastifyRequest, agentName: string, credentials: AgentCredentialStore): Promise<void> {
+    const { header, token } = bearerOf(req)
+    this.#checkLimits(req, 'agent', `agent:${agentName}`)
+    const presented = credentialDigest(token ?? '')
+    const storedHex = await credentials.hashOf(agentName)
+    const stored = storedHex === undefined ? NO_CREDENTIAL : Buffer.from(storedHex, 'hex')
+    const valid = stored.length === presented.length && timingSafeEqual(presented, stored)
+    if (valid && token !== undefined && storedHex !== undefined) return
+    const owner = token === undefined ? undefined : await credentials.ownerOf(presented.toString('hex'))
+    if (owner !== undefined) {
+      this.#onFailure('forbidden')
+      req.log.warn({ auth: 'agent', reason: 'forbidden', ip: req.ip, user: printable(agentName), credentialOf: printable(owner),
+        url: req.url.split('?')[0] }, 'agent credential used for another agent')
+      throw new AgentForbidden({ name: agentName })
+    }
+    this.#fail(req, { kind: 'agent', user: agentName, reason: failureReason(header, token) })
   }
 
   #checkLimits (req: FastifyRequest, kind: 'admin' | 'agent', userKey: string | undefined): void {
@@ -121,6 +146,15 @@ export class Auth {
       'authentication failed')
     throw new Unauthorized({})
   }
+}
+
+function bearerOf (req: FastifyRequest): { header: string | undefined, token: string | undefined } {
+  const header = req.headers.authorization
+  return { header, token: header === undefined ? undefined : /^Bearer (\S+)$/i.exec(header.trim())?.[1] }
+}
+
+function failureReason (header: string | undefined, token: string | undefined): AuthFailureReason {
+  return header === undefined ? 'missing' : (token === undefined ? 'malformed' : 'wrong_credentials')
 }
 
 function printable (text: string | undefined): string | undefined {

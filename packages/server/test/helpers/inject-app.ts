@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '@loadfleet/server'
+import { ROUTES } from '@loadfleet/api'
 import { openDatabase } from '../../src/db/database.js'
 import { Store } from '../../src/db/store.js'
 import { Auth, type AuthLimits } from '../../src/http/auth.js'
@@ -63,6 +64,16 @@ export async function createInjectApp (options: {
       await db.drop()
     },
   }
+}
+
+/** Registers `name` with the enrolment secret; answers the Authorization header of the credential it was issued. */
+export async function enrolAgent (app: FastifyInstance, name: string): Promise<string> {
+  const res = await app.inject({
+    method: 'POST', url: ROUTES.agentRegister, payload: { name },
+    headers: { 'content-type': 'application/json', authorization: agentHeader },
+  })
+  if (res.statusCode !== 200) throw new Error(`registering ${name} answered ${res.statusCode}: ${res.body}`)
+  return `Bearer ${res.json<{ credential: string }>().credential}`
 }
 
 /** Row counts of every table, to prove a rejected request wrote nothing. */

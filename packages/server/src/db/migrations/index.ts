@@ -5,6 +5,7 @@ import { verdictsBaselinesMigration } from './0003-verdicts-baselines.js'
 import { agentHealthMigration } from './0004-agent-health.js'
 import { alertsMigration } from './0005-alerts.js'
 import { oneOpenChangeMigration } from './0006-one-open-change.js'
+import { agentCredentialsMigration } from './0007-agent-credentials.js'
 
 export type DialectName = 'sqlite' | 'postgres'
 
@@ -19,6 +20,7 @@ export function migrationProvider (dialect: DialectName): MigrationProvider {
         '0004-agent-health': { up: (db: Kysely<unknown>) => agentHealthMigration(db) },
         '0005-alerts': { up: (db: Kysely<unknown>) => alertsMigration(db) },
         '0006-one-open-change': { up: (db: Kysely<unknown>) => oneOpenChangeMigration(db) },
+        '0007-agent-credentials': { up: (db: Kysely<unknown>) => agentCredentialsMigration(db) },
       })
     },
   }

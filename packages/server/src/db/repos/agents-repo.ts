@@ -33,24 +33,40 @@ export class AgentsRepo {
     return row === undefined ? undefined : toAgent(row)
   }
 
-  /** Upsert by name: a restarted agent updates its row and starts with no current run. */
+  /**
+   * Upsert by name: a restarted agent updates its row and starts with no current run. `credentialHash` replaces the
+   * one stored, so the credential issued at the previous registration stops working at once.
+   */
   async register (options: {
-    name: string, version: string, heartbeatIntervalMs?: number | undefined, now: number
+    name: string, version: string, heartbeatIntervalMs?: number | undefined, credentialHash: string, now: number
   }): Promise<Agent> {
     const { name, version, now } = options
     const heartbeat = options.heartbeatIntervalMs ?? null
     const row = await this.#db.insertInto('agents')
       .values({
         name, version, status: 'online', current_run_id: null, registered_at: now, last_seen_at: now,
-        heartbeat_interval_ms: heartbeat,
+        heartbeat_interval_ms: heartbeat, credential_hash: options.credentialHash,
       })
       .onConflict((oc) => oc.column('name').doUpdateSet({
         version, status: 'online', current_run_id: null, registered_at: now, last_seen_at: now,
-        heartbeat_interval_ms: heartbeat, dead_letters: 0, degraded_reason: null,
+        heartbeat_interval_ms: heartbeat, dead_letters: 0, degraded_reason: null, credential_hash: options.credentialHash,
       }))
       .returningAll()
       .executeTakeFirstOrThrow()
     return toAgent(row)
+  }
+
+  /** The stored hash of the agent's credential; undefined for an unknown agent or one never issued a credential. */
+  async credentialHashOf (name: string): Promise<string | undefined> {
+    const row = await this.#db.selectFrom('agents').select('credential_hash').where('name', '=', name).executeTakeFirst()
+    return row?.credential_hash ?? undefined
+  }
+
+  /** The agent a credential hash belongs to, if any. */
+  async nameOfCredentialHash (credentialHash: string): Promise<string | undefined> {
+    const row = await this.#db.selectFrom('agents').select('name').where('credential_hash', '=', credentialHash)
+      .executeTakeFirst()
+    return row?.name
   }
 
   /**

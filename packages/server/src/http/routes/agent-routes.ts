@@ -1,29 +1,47 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
-import { Agent, AgentHeartbeat, AgentLeave, AgentName, AgentRegister, AgentTarget, Run, RunFinish, RunId, RunStart } from '@loadfleet/api'
+import {
+  Agent, AgentHeartbeat, AgentLeave, AgentName, AgentRegister, AgentRegistered, AgentTarget, Run, RunFinish, RunId,
+  RunStart,
+} from '@loadfleet/api'
 import { agentTimeMs, type RouteDeps } from '../deps.js'
 import { recordRunResult, startRun } from '../../db/run-lifecycle.js'
 import { afterRunJudged } from '../../judging/after-run.js'
 import { AgentNotFound } from '../../errors.js'
+import { issueAgentCredential, type AgentCredentialStore } from '../agent-credentials.js'
 
 const NameParams = z.strictObject({ name: AgentName })
 const RunParams = z.strictObject({ name: AgentName, runId: RunId })
 const security = [{ bearerAuth: [] }]
 
-/** Agent routes (bearer DASHBOARD_SECRET): register, heartbeat, leave, poll targets, start and finish runs. */
+/**
+ * Agent routes: register takes the enrolment secret (bearer DASHBOARD_SECRET) and answers a credential of the agent's
+ * own; heartbeat, leave, poll targets, start and finish runs take that credential, and only for that agent's name.
+ */
 export function agentRoutes (deps: RouteDeps) {
+  const credentials: AgentCredentialStore = {
+    hashOf: (name) => deps.store.repos.agents.credentialHashOf(name),
+    ownerOf: (hash) => deps.store.repos.agents.nameOfCredentialHash(hash),
+  }
   return function register (plugin: FastifyInstance): void {
     const app = plugin.withTypeProvider<ZodTypeProvider>()
-    app.addHook('onRequest', (req, _reply, done) => {
-      deps.auth.agent(req, (req.params as { name?: string }).name)
-      done()
+    app.addHook('onRequest', async (req) => {
+      const name = (req.params as { name?: string }).name
+      // Only register has no agent in its path: whoever holds the enrolment secret is trusted to (re)enrol any name.
+      if (name === undefined) deps.auth.agentEnrolment(req)
+      else await deps.auth.agentCredential(req, name, credentials)
     })
     const tags = ['agents']
 
     app.post('/api/k6/agents/register', {
-      schema: { tags, security, body: AgentRegister, response: { 200: Agent } },
-    }, async (req) => await deps.store.repos.agents.register({ ...req.body, now: Date.now() }))
+      schema: { tags, security, body: AgentRegister, response: { 200: AgentRegistered } },
+    }, async (req) => {
+      // A new credential on every registration: the one issued before (a previous process of this name) stops working.
+      const { credential, hash } = issueAgentCredential()
+      const agent = await deps.store.repos.agents.register({ ...req.body, credentialHash: hash, now: Date.now() })
+      return { ...agent, credential }
+    })
 
     app.post('/api/k6/agents/:name/heartbeat', {
       schema: { tags, security, params: NameParams, body: AgentHeartbeat, response: { 200: Agent } },
