@@ -49,7 +49,8 @@ export class AgentsRepo {
       })
       .onConflict((oc) => oc.column('name').doUpdateSet({
         version, status: 'online', current_run_id: null, registered_at: now, last_seen_at: now,
-        heartbeat_interval_ms: heartbeat, dead_letters: 0, degraded_reason: null, credential_hash: options.credentialHash,
+        heartbeat_interval_ms: heartbeat, dead_letters: 0, degraded_reason: null,
+        credential_hash: options.credentialHash,
       }))
       .returningAll()
       .executeTakeFirstOrThrow()
