@@ -7,6 +7,8 @@ import { createMetrics } from './metrics.js'
 import { Reaper, type ReaperPassResult } from './reaper/reaper.js'
 import { resolveSettings, type ServerOptions } from './settings.js'
 import { loadOrCreateSecrets, type Secrets } from './secrets.js'
+import { loadSecretBox } from './secret-box.js'
+import { resealChannelSecrets } from './alerts/alerts-admin.js'
 import { findWebDist } from './http/web-static.js'
 import { createFleetController, type FleetController } from './fleet/index.js'
 import { SERVER_VERSION } from './version.js'
@@ -55,7 +57,8 @@ export async function startServer (options: ServerOptions = {}): Promise<Running
   const secrets = loadOrCreateSecrets({
     dataDir: settings.dataDir, adminBasicAuth: settings.adminBasicAuth, dashboardSecret: settings.dashboardSecret,
   })
-  const store = new Store(await openDatabase(settings.database))
+  const secretBox = loadSecretBox(settings.env, settings.dataDir)
+  const store = new Store(await openDatabase(settings.database), { secrets: secretBox })
   let fleet: FleetController | undefined
   let app: FastifyInstance | undefined
   let alerting: Alerting | undefined
@@ -65,7 +68,7 @@ export async function startServer (options: ServerOptions = {}): Promise<Running
       agentsDegraded: () => store.repos.agents.countDegraded(),
       runsRunning: () => store.repos.runs.countRunning(),
       sites: async () => ({
-        ...(await store.sitesMetricsData()), alerts: await new AlertsRepo(store.db).openAlertStates(),
+        ...(await store.sitesMetricsData()), alerts: await new AlertsRepo(store.db, store.secrets).openAlertStates(),
       }),
     })
     app = await buildApp({
@@ -85,6 +88,14 @@ export async function startServer (options: ServerOptions = {}): Promise<Running
       webDist: findWebDist(settings.env.WEB_DIST_DIR),
       version: SERVER_VERSION,
     })
+    const sealing = await resealChannelSecrets(store)
+    if (sealing.resealed > 0) {
+      app.log.info({ channels: sealing.resealed, keyId: secretBox.keyId }, 'alert channel secrets sealed with the current key')
+    }
+    if (sealing.unreadable > 0) {
+      app.log.warn({ channels: sealing.unreadable }, 'alert channels sealed with a key this control plane does not have: ' +
+        'their notifications fail until LOADFLEET_SECRET_KEY or LOADFLEET_SECRET_KEYS_PREVIOUS holds it')
+    }
     await app.listen({ port: settings.port, host: settings.host })
     const address = app.server.address()
     const port = typeof address === 'object' && address !== null ? address.port : settings.port

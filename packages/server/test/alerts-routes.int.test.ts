@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROUTES } from '@loadfleet/api'
 import type { Store } from '../src/db/store.js'
@@ -91,6 +92,25 @@ describe.each(['sqlite', 'postgres'] as const)('alert admin routes on %s', (kind
     })
     expect(res.json<{ url: string }>().url).toBe('https://hooks.slack.com/…')
     expect(res.body).not.toContain('XXXXSECRET')
+  })
+
+  it('keeps channel secrets and URLs sealed at rest (AES-256-GCM), and still shows and uses them', async () => {
+    const rows = await t.store.db.selectFrom('alert_channels').select(['url', 'secret']).execute()
+    expect(rows.length).toBeGreaterThanOrEqual(2)
+    for (const row of rows) {
+      expect(row.url).toMatch(/^lfenc1\./)
+      if (row.secret !== null) expect(row.secret).toMatch(/^lfenc1\./)
+      expect(JSON.stringify(row)).not.toMatch(/super-secret|XXXXSECRET|hooks\.slack\.com|127\.0\.0\.1/)
+    }
+    if (kind === 'sqlite') {
+      // The database file itself, write-ahead log included: what a stolen backup would show.
+      const file = `${t.dataDir}/loadfleet.db`
+      const bytes = Buffer.concat([file, `${file}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f)))
+      expect(bytes.includes('super-secret')).toBe(false)
+      expect(bytes.includes('XXXXSECRET')).toBe(false)
+    }
+    const list = await t.app.inject({ method: 'GET', url: ROUTES.adminAlertChannels, headers: json })
+    expect(list.json<{ data: Array<{ url: string }> }>().data.map((c) => c.url)).toContain('http://127.0.0.1:9/hook')
   })
 
   it('lists the built-in rules, refuses to delete them, lets them be disabled; custom rules come and go', async () => {

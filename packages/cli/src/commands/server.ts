@@ -24,6 +24,8 @@ export const SERVER_ENVIRONMENT_HELP = [
   '                           no placeholder such as CHANGE-ME)',
   '  DASHBOARD_SECRET         the agents\' bearer token (generated at first start)',
   '  DASHBOARD_REQUIRE_AUTH   true: the dashboard\'s read API needs the admin login (false)',
+  '  LOADFLEET_SECRET_KEY     key sealing secrets at rest (base64, 32 bytes; default DATA_DIR/secret.key);',
+  '                           also LOADFLEET_SECRET_KEY_FILE, LOADFLEET_SECRET_KEYS_PREVIOUS for rotation',
   '  FLEET_SCALER             process, compose, kubernetes or none (none; `up` uses process)',
   '  LOG_LEVEL, LOG_FORMAT    info; pretty on a terminal, json otherwise',
   '',

@@ -5,7 +5,7 @@ import type { Database } from '../db/schema.js'
 import type { Store } from '../db/store.js'
 import type { Logger } from '../logger.js'
 import { AlertChannelNotFound } from '../errors.js'
-import { deliverDue, sendToChannel, type DeliveryOptions } from './deliverer.js'
+import { deliverDue, sendOpened, type DeliveryOptions } from './deliverer.js'
 import { evaluateAlerts } from './evaluator.js'
 import { generatorUrl, groupKeyOf, queueNotifications } from './notifier.js'
 import { ZERO_TIME, renderBody } from './payloads.js'
@@ -117,7 +117,7 @@ export class Alerting {
       return { transitions: evaluation.transitions, queued }
     })
     if (transitions + queued > 0) this.#log.info({ transitions, queued }, 'alerting pass')
-    const delivered = await deliverDue(db, { ...this.#options, log: this.#log })
+    const delivered = await deliverDue(db, { ...this.#options, log: this.#log, secrets: this.#store.secrets })
     return { acted: true, transitions, queued, delivered }
   }
 
@@ -137,7 +137,7 @@ export class Alerting {
         startsAt: now, endsAt: ZERO_TIME, generatorURL: generatorUrl(externalUrl, 'test'), fingerprint: 'test',
       }],
     })
-    const result = await sendToChannel(channel, { body, notificationId: `test/${randomUUID()}`, timeoutMs: this.#options.timeoutMs })
+    const result = await sendOpened(this.#store.secrets, channel, { body, notificationId: `test/${randomUUID()}`, timeoutMs: this.#options.timeoutMs })
     return { delivered: result.ok, httpStatus: result.httpStatus, error: result.error }
   }
 }

@@ -9,7 +9,7 @@ import type { Store } from '../db/store.js'
 import type { AlertChannelRow, AlertRuleRow, Database } from '../db/schema.js'
 import { AuditRepo } from '../db/repos/audit-repo.js'
 import { AlertChannelNotFound, AlertRuleBuiltIn, AlertRuleNotFound, RequestInvalid, SilenceNotFound } from '../errors.js'
-import { AlertsRepo, toAlertRule, toSilence } from './alerts-repo.js'
+import { AlertsRepo, displayUrl, toAlertRule, toSilence } from './alerts-repo.js'
 
 // Alertmanager forgets an alert not re-sent within its resolve_timeout (5 min by default): remind it every minute.
 const ALERTMANAGER_REPEAT_MS = 60_000
@@ -23,10 +23,15 @@ export type ChannelSpec = z.output<typeof AlertChannelCreate>
 export type ChannelPatchSpec = z.output<typeof AlertChannelPatch>
 export type SilenceSpec = z.output<typeof SilenceCreate>
 
-/** What an audit entry may say about a channel: everything but its secret. */
-function auditableChannel (row: Partial<AlertChannelRow>): Record<string, unknown> {
-  const { secret, ...rest } = row
-  return { ...rest, ...(secret === undefined ? {} : { secretSet: secret !== null }) }
+/** What an audit entry may say about a channel: not its secret, and its URL only as read APIs show it. */
+function auditableChannel (row: Partial<AlertChannelRow>, type: AlertChannelRow['type'], plainUrl: string | undefined):
+Record<string, unknown> {
+  const { secret, url: _sealed, ...rest } = row
+  return {
+    ...rest,
+    ...(plainUrl === undefined ? {} : { url: displayUrl(type, plainUrl) }),
+    ...(secret === undefined ? {} : { secretSet: secret !== null }),
+  }
 }
 
 async function assertTargetExists (db: Kysely<Database>, targetId: string | null | undefined): Promise<void> {
@@ -45,7 +50,7 @@ export class AlertsAdmin {
 
   async #write<T> (work: (trx: Kysely<Database>, audit: AuditRepo, repo: AlertsRepo) => Promise<T>): Promise<T> {
     return await this.#store.transaction(async (_repos, trx) =>
-      await work(trx, new AuditRepo(trx), new AlertsRepo(trx)))
+      await work(trx, new AuditRepo(trx), new AlertsRepo(trx, this.#store.secrets)))
   }
 
   async createRule (spec: RuleSpec, actor: string): Promise<AlertRule> {
@@ -112,14 +117,15 @@ export class AlertsAdmin {
     return await this.#write(async (trx, audit, repo) => {
       const now = Date.now()
       const row: AlertChannelRow = {
-        id: randomUUID(), name: spec.name, type: spec.type, url: spec.url, secret: spec.secret ?? null,
+        id: randomUUID(), name: spec.name, type: spec.type, url: this.#store.secrets.seal(spec.url),
+        secret: spec.secret === undefined || spec.secret === null ? null : this.#store.secrets.seal(spec.secret),
         enabled: spec.enabled ? 1 : 0, send_resolved: spec.sendResolved ? 1 : 0, group_wait_ms: spec.groupWaitMs,
         group_interval_ms: spec.groupIntervalMs,
         repeat_interval_ms: spec.repeatIntervalMs ?? (spec.type === 'alertmanager' ? ALERTMANAGER_REPEAT_MS : DEFAULT_REPEAT_MS),
         created_at: now, updated_at: now,
       }
       await trx.insertInto('alert_channels').values(row).execute()
-      await audit.add({ at: now, actor, action: 'create', entity: 'alert_channel', entityId: row.id, change: auditableChannel(row) })
+      await audit.add({ at: now, actor, action: 'create', entity: 'alert_channel', entityId: row.id, change: auditableChannel(row, row.type, spec.url) })
       const channel = await repo.channel(row.id)
       if (channel === undefined) throw new AlertChannelNotFound({ id: row.id })
       return channel
@@ -136,8 +142,8 @@ export class AlertsAdmin {
       const now = Date.now()
       const set: Partial<AlertChannelRow> = { updated_at: now }
       if (patch.name !== undefined) set.name = patch.name
-      if (patch.url !== undefined) set.url = patch.url
-      if (patch.secret !== undefined) set.secret = patch.secret
+      if (patch.url !== undefined) set.url = this.#store.secrets.seal(patch.url)
+      if (patch.secret !== undefined) set.secret = patch.secret === null ? null : this.#store.secrets.seal(patch.secret)
       if (patch.enabled !== undefined) set.enabled = patch.enabled ? 1 : 0
       if (patch.sendResolved !== undefined) set.send_resolved = patch.sendResolved ? 1 : 0
       if (patch.groupWaitMs !== undefined) set.group_wait_ms = patch.groupWaitMs
@@ -145,7 +151,7 @@ export class AlertsAdmin {
       if (patch.repeatIntervalMs !== undefined) set.repeat_interval_ms = patch.repeatIntervalMs
       await trx.updateTable('alert_channels').set(set).where('id', '=', id).execute()
       const { updated_at: _updated, ...changed } = set
-      await audit.add({ at: now, actor, action: 'update', entity: 'alert_channel', entityId: id, change: auditableChannel(changed) })
+      await audit.add({ at: now, actor, action: 'update', entity: 'alert_channel', entityId: id, change: auditableChannel(changed, before.type, patch.url) })
       const channel = await repo.channel(id)
       if (channel === undefined) throw new AlertChannelNotFound({ id })
       return channel
@@ -161,7 +167,7 @@ export class AlertsAdmin {
       await trx.deleteFrom('alert_groups').where('channel_id', '=', id).execute()
       await trx.updateTable('alert_notifications').set({ state: 'failed', last_error: 'channel deleted' })
         .where('channel_id', '=', id).where('state', '=', 'pending').execute()
-      await audit.add({ at: Date.now(), actor, action: 'delete', entity: 'alert_channel', entityId: id, change: auditableChannel(before) })
+      await audit.add({ at: Date.now(), actor, action: 'delete', entity: 'alert_channel', entityId: id, change: auditableChannel(before, before.type, this.#store.secrets.open(before.url)) })
     })
   }
 
@@ -197,4 +203,34 @@ export class AlertsAdmin {
       })
     })
   }
+}
+
+/**
+ * Seals channel URLs and secrets stored in plaintext (before sealing existed) or with a key being rotated out
+ * (listed in LOADFLEET_SECRET_KEYS_PREVIOUS); run at start, so a restart with a new key completes a rotation.
+ * A channel sealed with a key this control plane lacks is left as it is and counted: its deliveries fail with that
+ * reason until the key is given, and the control plane still starts.
+ */
+export async function resealChannelSecrets (store: Store): Promise<{ resealed: number, unreadable: number }> {
+  return await store.transaction(async (_repos, trx) => {
+    const box = store.secrets
+    const rows = await trx.selectFrom('alert_channels').select(['id', 'url', 'secret']).execute()
+    const counts = { resealed: 0, unreadable: 0 }
+    for (const row of rows) {
+      const stale = box.needsResealing(row.url) || (row.secret !== null && box.needsResealing(row.secret))
+      if (!stale) continue
+      let opened: { url: string, secret: string | null }
+      try {
+        opened = { url: box.open(row.url), secret: row.secret === null ? null : box.open(row.secret) }
+      } catch {
+        counts.unreadable++
+        continue
+      }
+      await trx.updateTable('alert_channels').set({
+        url: box.seal(opened.url), secret: opened.secret === null ? null : box.seal(opened.secret),
+      }).where('id', '=', row.id).execute()
+      counts.resealed++
+    }
+    return counts
+  })
 }

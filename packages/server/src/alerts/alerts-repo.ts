@@ -3,6 +3,7 @@ import type { Alert, AlertChannel, AlertRule, Silence } from '@loadfleet/api'
 import type {
   AlertChannelRow, AlertRow, AlertRuleRow, AlertSilenceRow, Database,
 } from '../db/schema.js'
+import type { SecretBox } from '../secret-box.js'
 
 export type Labels = Record<string, string>
 export interface Matcher { name: string, value: string, isEqual: boolean }
@@ -24,11 +25,25 @@ export function displayUrl (type: AlertChannelRow['type'], url: string): string 
   return type === 'slack' ? `${new URL(url).origin}/…` : url
 }
 
+/** The URL a read API shows; one sealed with a key this control plane lacks is named as such, not a 500. */
+function shownUrl (secrets: SecretBox, row: Pick<Selectable<AlertChannelRow>, 'type' | 'url'>): string {
+  try {
+    return displayUrl(row.type, secrets.open(row.url))
+  } catch {
+    return '(sealed with a key this control plane does not have)'
+  }
+}
+
 export interface ChannelStats { pending: number, failed: number, lastError: string | null }
 
-export function toAlertChannel (row: Selectable<AlertChannelRow>, stats: ChannelStats): AlertChannel {
+/** A stored channel with its URL and secret opened, as the deliverer needs them; never for a read API. */
+export function openChannel<T extends Pick<Selectable<AlertChannelRow>, 'url' | 'secret'>> (secrets: SecretBox, row: T): T {
+  return { ...row, url: secrets.open(row.url), secret: row.secret === null ? null : secrets.open(row.secret) }
+}
+
+export function toAlertChannel (row: Selectable<AlertChannelRow>, stats: ChannelStats, secrets: SecretBox): AlertChannel {
   return {
-    id: row.id, name: row.name, type: row.type, url: displayUrl(row.type, row.url), secretSet: row.secret !== null,
+    id: row.id, name: row.name, type: row.type, url: shownUrl(secrets, row), secretSet: row.secret !== null,
     enabled: row.enabled === 1, sendResolved: row.send_resolved === 1, groupWaitMs: Number(row.group_wait_ms),
     groupIntervalMs: Number(row.group_interval_ms), repeatIntervalMs: Number(row.repeat_interval_ms),
     pendingNotifications: stats.pending, failedNotifications: stats.failed, lastError: stats.lastError,
@@ -76,9 +91,11 @@ const RECENT_RESOLVED = 50
 /** Reads of alerting state, for the API and for the per-site metrics. */
 export class AlertsRepo {
   readonly #db: Kysely<Database>
+  readonly #secrets: SecretBox
 
-  constructor (db: Kysely<Database>) {
+  constructor (db: Kysely<Database>, secrets: SecretBox) {
     this.#db = db
+    this.#secrets = secrets
   }
 
   async rules (): Promise<AlertRule[]> {
@@ -105,7 +122,7 @@ export class AlertsRepo {
     return rows.map((row) => {
       const count = (state: string) => Number(counts.find((c) => c.channel_id === row.id && c.state === state)?.n ?? 0)
       const lastError = errors.find((e) => e.channel_id === row.id)?.last_error ?? null
-      return toAlertChannel(row, { pending: count('pending'), failed: count('failed'), lastError })
+      return toAlertChannel(row, { pending: count('pending'), failed: count('failed'), lastError }, this.#secrets)
     })
   }
 

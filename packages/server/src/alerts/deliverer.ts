@@ -1,6 +1,8 @@
 import type { Kysely, Selectable } from 'kysely'
 import type { AlertChannelRow, AlertNotificationRow, Database } from '../db/schema.js'
 import type { Logger } from '../logger.js'
+import type { SecretBox } from '../secret-box.js'
+import { openChannel } from './alerts-repo.js'
 import { deliveryUrl, signature } from './payloads.js'
 
 export interface DeliveryOptions {
@@ -63,11 +65,26 @@ async function dueNotifications (db: Kysely<Database>, now: number): Promise<Arr
   return due.slice(0, BATCH)
 }
 
+/** Sends to a stored channel; a URL or secret this control plane cannot open is a failed attempt, retried later. */
+export async function sendOpened (secrets: SecretBox, channel: Selectable<AlertChannelRow>, options: {
+  body: string, notificationId: string, timeoutMs: number
+}): Promise<SendResult> {
+  let opened: Selectable<AlertChannelRow>
+  try {
+    opened = openChannel(secrets, channel)
+  } catch (err) {
+    return { ok: false, httpStatus: null, error: err instanceof Error ? err.message : String(err), permanent: false }
+  }
+  return await sendToChannel(opened, options)
+}
+
 /**
  * Sends due outbox notifications and records each outcome; a failure is retried with exponential backoff.
  * Delivery is at least once: a receiver can drop a repeat by the `Idempotency-Key` header.
  */
-export async function deliverDue (db: Kysely<Database>, options: DeliveryOptions & { log: Logger }): Promise<number> {
+export async function deliverDue (
+  db: Kysely<Database>, options: DeliveryOptions & { log: Logger, secrets: SecretBox },
+): Promise<number> {
   const due = await dueNotifications(db, Date.now())
   let delivered = 0
   for (const row of due) {
@@ -76,7 +93,7 @@ export async function deliverDue (db: Kysely<Database>, options: DeliveryOptions
       await db.updateTable('alert_notifications').set({ state: 'failed', last_error: 'channel deleted' }).where('id', '=', row.id).execute()
       continue
     }
-    const result = await sendToChannel(channel, {
+    const result = await sendOpened(options.secrets, channel, {
       body: row.body, notificationId: row.id, timeoutMs: options.timeoutMs,
     })
     const now = Date.now()

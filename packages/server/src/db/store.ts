@@ -18,6 +18,7 @@ import { siteSnapshots } from './repos/site-metrics-repo.js'
 import type { SitesData } from '../site-metrics.js'
 import { effectiveThresholds, thresholdsRecord } from '../judging/judge-run.js'
 import { RunJudgedHook } from '../judging/run-judged-hook.js'
+import { SecretBox } from '../secret-box.js'
 import {
   baselineComparisonOf, relativeChangeOf, targetBaseline, toChange, trackChanges,
 } from '../judging/track-changes.js'
@@ -62,9 +63,13 @@ export class Store {
   #targetsCache: { at: number, targets: Target[], defaultThresholds: Config['defaultThresholds'] } | undefined
   #targetsGeneration = 0
 
-  constructor (handle: DatabaseHandle) {
+  /** Seals and opens secrets at rest; without one given, values sealed by this store are readable only by it. */
+  readonly secrets: SecretBox
+
+  constructor (handle: DatabaseHandle, options: { secrets?: SecretBox } = {}) {
     this.#handle = handle
     this.repos = reposOf(handle.db)
+    this.secrets = options.secrets ?? SecretBox.ephemeral()
   }
 
   get dialect (): DialectName { return this.#handle.dialect }

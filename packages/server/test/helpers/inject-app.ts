@@ -19,7 +19,7 @@ const UNLIMITED: AuthLimits = {
   perUser: { maxFailures: Number.MAX_SAFE_INTEGER, windowMs: 1000 },
 }
 
-export interface InjectApp { app: FastifyInstance, store: Store, close (): Promise<void> }
+export interface InjectApp { app: FastifyInstance, store: Store, dataDir: string, close (): Promise<void> }
 
 /** The real app and store without listening, for app.inject() route contracts. */
 export async function createInjectApp (options: {
@@ -58,6 +58,7 @@ export async function createInjectApp (options: {
   return {
     app,
     store,
+    dataDir: db.dataDir,
     async close () {
       await app.close()
       await store.close()

@@ -26,7 +26,7 @@ export function alertAdminRoutes (deps: RouteDeps) {
     const actor = (req: FastifyRequest): string => actors.get(req) ?? 'unknown'
     const tags = ['alerts']
     const admin = new AlertsAdmin(deps.store)
-    const repo = new AlertsRepo(deps.store.db)
+    const repo = new AlertsRepo(deps.store.db, deps.store.secrets)
 
     app.get('/api/admin/alerts/channels', {
       schema: { tags, security, response: { 200: z.object({ data: z.array(AlertChannel) }) } },
@@ -98,7 +98,7 @@ export function alertDashboardRoutes (deps: RouteDeps) {
         done()
       })
     }
-    const repo = new AlertsRepo(deps.store.db)
+    const repo = new AlertsRepo(deps.store.db, deps.store.secrets)
     app.get('/api/dashboard/alerts', {
       schema: { tags: ['dashboard'], response: { 200: AlertsOverview } },
     }, async () => await repo.overview(Date.now()))

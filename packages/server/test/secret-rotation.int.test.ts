@@ -1,0 +1,88 @@
+import { randomBytes, createHmac } from 'node:crypto'
+import { once } from 'node:events'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ApiClient } from '@loadfleet/api'
+import { startServer } from '../src/index.js'
+
+// A real control plane restarted with new keys, sending signed test notifications to a real local receiver.
+const SECRET = 'rotate-me-signing-secret'
+let dataDir: string
+let receiver: Server
+let hookUrl: string
+const received: Array<{ body: string, signature: string | undefined }> = []
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'lf-rotation-'))
+  receiver = createServer((req, res) => {
+    let body = ''
+    req.on('data', (c: Buffer) => { body += c.toString() })
+    req.on('end', () => {
+      received.push({ body, signature: req.headers['x-loadfleet-signature'] as string | undefined })
+      res.end('ok')
+    })
+  })
+  await once(receiver.listen(0, '127.0.0.1'), 'listening')
+  hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`
+})
+
+afterAll(async () => {
+  receiver.close()
+  await rm(dataDir, { recursive: true, force: true })
+})
+
+/** Starts the control plane on the same data with the given key settings, runs `work`, stops it. */
+async function withServer (env: Record<string, string>, work: (admin: ApiClient) => Promise<void>): Promise<void> {
+  const server = await startServer({ env, port: 0, dataDir, fleetScaler: 'none', logLevel: 'silent' })
+  try {
+    await work(new ApiClient({ baseUrl: server.url, adminAuth: server.adminAuth }))
+  } finally {
+    await server.close()
+  }
+}
+
+const expectSignedDelivery = async (admin: ApiClient, id: string): Promise<void> => {
+  const result = await admin.testAlertChannel(id)
+  expect(result).toMatchObject({ delivered: true })
+  const last = received.at(-1)
+  const expected = `sha256=${createHmac('sha256', SECRET).update(last?.body ?? '').digest('hex')}`
+  expect(last?.signature).toBe(expected)
+}
+
+describe('alert channel secrets across key rotation', () => {
+  const keyA = randomBytes(32).toString('base64')
+  const keyB = randomBytes(32).toString('base64')
+  let channelId = ''
+
+  it('signs with the secret sealed under key A', async () => {
+    await withServer({ LOADFLEET_SECRET_KEY: keyA }, async (admin) => {
+      channelId = (await admin.createAlertChannel({ name: 'ops', type: 'webhook', url: hookUrl, secret: SECRET })).id
+      await expectSignedDelivery(admin, channelId)
+    })
+  })
+
+  it('a restart with key B and A as previous reseals, after which B alone suffices', async () => {
+    await withServer({ LOADFLEET_SECRET_KEY: keyB, LOADFLEET_SECRET_KEYS_PREVIOUS: keyA }, async (admin) => {
+      await expectSignedDelivery(admin, channelId)
+    })
+    await withServer({ LOADFLEET_SECRET_KEY: keyB }, async (admin) => {
+      await expectSignedDelivery(admin, channelId)
+      expect((await admin.listAlertChannels()).data[0]?.url).toBe(hookUrl)
+    })
+  })
+
+  it('without the key, the control plane still starts, and the channel says why it cannot send', async () => {
+    const before = received.length
+    await withServer({ LOADFLEET_SECRET_KEY: randomBytes(32).toString('base64') }, async (admin) => {
+      const result = await admin.testAlertChannel(channelId)
+      expect(result.delivered).toBe(false)
+      expect(result.error).toMatch(/sealed with key [0-9a-f]{12}, which this control plane does not have/)
+      expect((await admin.listAlertChannels()).data[0]?.url).toBe('(sealed with a key this control plane does not have)')
+    })
+    expect(received.length).toBe(before)
+  })
+})
