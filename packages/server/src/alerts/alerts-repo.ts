@@ -41,7 +41,9 @@ export function openChannel<T extends Pick<Selectable<AlertChannelRow>, 'url' | 
   return { ...row, url: secrets.open(row.url), secret: row.secret === null ? null : secrets.open(row.secret) }
 }
 
-export function toAlertChannel (row: Selectable<AlertChannelRow>, stats: ChannelStats, secrets: SecretBox): AlertChannel {
+export function toAlertChannel (
+  row: Selectable<AlertChannelRow>, stats: ChannelStats, secrets: SecretBox,
+): AlertChannel {
   return {
     id: row.id, name: row.name, type: row.type, url: shownUrl(secrets, row), secretSet: row.secret !== null,
     enabled: row.enabled === 1, sendResolved: row.send_resolved === 1, groupWaitMs: Number(row.group_wait_ms),
