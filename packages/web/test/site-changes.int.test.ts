@@ -200,6 +200,19 @@ describe('a site with a detected change, in a real browser against a real contro
     expect(browser.problems).toEqual([])
   })
 
+  it('names the open changes in words on the Sites page', async () => {
+    await page.goto(`${stack.server.url}/agents/k6/sites`)
+    const marker = page.getByTestId('site-changed')
+    await marker.waitFor()
+    const text = await marker.getAttribute('title') ?? ''
+    const open = (await admin.targetChanges(site.id, { state: 'open' })).data
+    expect(open.length).toBeGreaterThan(0)
+    // No storage key shows: "latency distribution +310 %", not "latency_distribution +310%".
+    expect(text).not.toMatch(/_/)
+    expect(text).toMatch(/^Changed: /)
+    expect(text).toMatch(/[+−]\d[\d,]* %/)
+  })
+
   it('draws the baseline p95 band and names its range, the threshold line, and failed and errored runs', async () => {
     const baseline = await admin.targetBaseline(site.id)
     const band = baseline.latencyMs.p95

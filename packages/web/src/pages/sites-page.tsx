@@ -8,6 +8,7 @@ import { FAIL_RATE_ALERT, formatDateTime, formatInterval, formatMs, formatPercen
 import { Link, paths } from '../router'
 import { StatusBadge } from '../components/status-badge'
 import { Sparkline } from '../components/sparkline'
+import { formatChange, metricName } from '../components/change-markers'
 import { EmptyState, ErrorNotice, Loading, errorMessage } from '../components/states'
 import { ConfirmDialog } from '../components/confirm-dialog'
 import { Toast, type ToastMessage } from '../components/toast'
@@ -191,10 +192,8 @@ function SitesTable ({ targets, now, rowError, onEdit, onToggle, onDelete }: Sit
 function ChangedMarker ({ changes }: { changes: TargetWithStats['stats']['openChanges'] }): ReactNode {
   if (changes.length === 0) return null
   const parts = changes.map((c) => {
-    const change = c.relativeChange === null
-      ? c.direction === 'increase' ? 'up' : 'down'
-      : `${c.relativeChange >= 0 ? '+' : ''}${Math.round(c.relativeChange * 100)}%`
-    return `${c.metric} ${change}`
+    const change = c.relativeChange === null ? (c.direction === 'increase' ? 'up' : 'down') : formatChange(c.relativeChange)
+    return `${metricName(c.metric)} ${change}`
   })
   return (
     <span className="badge badge-warn changed-marker" data-testid="site-changed" title={`Changed: ${parts.join(', ')}`}>
