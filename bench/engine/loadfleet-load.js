@@ -1,5 +1,8 @@
 // Child process of the benchmark: Loadfleet's load, alone in its process so its CPU and RSS are measured apart.
 // argv[2]: JSON { url, vus, durationMs, sleepMs, runner }. Prints one JSON line { requests, errors, loadCpuUs }.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 const { url, vus, durationMs, sleepMs, runner } = JSON.parse(process.argv[2])
@@ -19,6 +22,42 @@ async function runEngine () {
   const requests = result.metrics.http_reqs?.values.count ?? 0
   const failedRate = result.metrics.http_req_failed?.values.rate ?? 0
   return { requests, errors: Math.round(requests * failedRate) }
+}
+
+/**
+ * The same load as a k6 script on the built-in engine: the background text's script (GET, check, sleep) compiled and
+ * run with its module body per VU. Also reports how long the VUs took to start (first to last VU initialised).
+ */
+async function runScriptCase () {
+  const { prepareScript, runScript } = await import('@loadfleet/engine')
+  const dir = mkdtempSync(join(tmpdir(), 'bench-script-'))
+  const file = join(dir, 'script.js')
+  writeFileSync(file, [
+    "import http from 'k6/http'",
+    "import { check, sleep } from 'k6'",
+    'export default function () {',
+    '  const res = http.get(__ENV.URL)',
+    "  check(res, { 'status is 200': (r) => r.status === 200 })",
+    sleepMs > 0 ? `  sleep(${sleepMs / 1000})` : '',
+    '}',
+  ].join('\n'))
+  try {
+    const prepared = await prepareScript(file, { env: { URL: url }, overrides: { vus, duration: `${durationMs}ms` } })
+    if (prepared.value === undefined) throw new Error(JSON.stringify(prepared.diagnostics))
+    const startedAt = performance.now()
+    let firstRequestsAt
+    const { result } = await runScript(prepared.value, {
+      progressIntervalMs: 100,
+      onProgress: (p) => { if (firstRequestsAt === undefined && p.vus >= vus) firstRequestsAt = performance.now() },
+    })
+    if (result.outcome === 'error') throw new Error(result.errorMessage)
+    const requests = result.metrics.http_reqs?.values.count ?? 0
+    const failedRate = result.metrics.http_req_failed?.values.rate ?? 0
+    const startMs = firstRequestsAt === undefined ? undefined : Math.round(firstRequestsAt - startedAt)
+    return { requests, errors: Math.round(requests * failedRate), note: startMs === undefined ? '' : `all VUs running after ≤ ${startMs} ms` }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }
 
 /** The HTTP client alone in a closed loop of VUs, each latency recorded into an HDR histogram as the engine does. */
@@ -55,6 +94,6 @@ async function runClient () {
 
 // CPU of the load phase alone: Node's start-up and module loading are not the cost of a request.
 const cpuBefore = process.cpuUsage()
-const out = runner === 'engine' ? await runEngine() : await runClient()
+const out = runner === 'engine' ? await runEngine() : runner === 'script' ? await runScriptCase() : await runClient()
 const cpu = process.cpuUsage(cpuBefore)
 process.stdout.write(`${JSON.stringify({ ...out, loadCpuUs: cpu.user + cpu.system })}\n`)

@@ -17,8 +17,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const MEMORY_SECONDS = Number(process.env.BENCH_MEMORY_SECONDS ?? 20)
 const MEMORY_VUS = (process.env.BENCH_MEMORY_VUS ?? '1000,10000').split(',').map(Number)
-/** Loadfleet runners measured: the client alone, and the whole engine (runTest) as `loadfleet run` uses it. */
-const LOADFLEET_RUNNERS = ['client', 'engine']
+/** Loadfleet runners measured: the client alone, the whole engine (runTest) as `loadfleet run` uses it, a k6 script. */
+const LOADFLEET_RUNNERS = ['client', 'engine', 'script']
 
 const loadavg = () => os.loadavg().map((n) => Math.round(n * 100) / 100)
 
@@ -90,6 +90,9 @@ async function main () {
   notes.push('loadfleet (client loop): the engine\'s HTTP client alone, N VUs in a closed loop, each latency recorded' +
     ' in an HDR histogram; loadfleet (runTest): the whole engine as `loadfleet run` drives it (executors, all k6' +
     ' metrics, thresholds).')
+  notes.push('loadfleet (k6 script): `loadfleet run script.js`\'s path — a k6 script (GET, check, and sleep(1) in the' +
+    ' memory case) compiled once and its module body run per VU; the note gives the time until every VU was running' +
+    ' (sampled every 100 ms).')
   notes.push('The memory case starts every VU at once, as k6 does: creating 10,000 sockets takes Node about 1 s, and' +
     ' the VUs then stay in lockstep (a burst of 10,000 requests each second against one nginx worker), so the' +
     ' 10,000-VU request rate is below 10,000/s.')

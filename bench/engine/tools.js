@@ -42,10 +42,10 @@ function lastJsonLine (text) {
 export async function runLoadfleet (url, load, runner) {
   const args = [join(HERE, 'loadfleet-load.js'), JSON.stringify({ url, ...load, runner })]
   const m = await measure(process.execPath, args, { cwd: ROOT, timeoutMs: load.durationMs + 120_000 })
-  const tool = runner === 'engine' ? 'loadfleet (runTest)' : 'loadfleet (client loop)'
+  const tool = { engine: 'loadfleet (runTest)', script: 'loadfleet (k6 script)' }[runner] ?? 'loadfleet (client loop)'
   const out = lastJsonLine(m.stdout)
   if (m.code !== 0 || out === null) return failed(tool, load, m, `failed: ${m.stderr.trim().split('\n').at(-1) ?? ''}`)
-  return row(tool, load, m, out.requests, out.errors, '', out.loadCpuUs)
+  return row(tool, load, m, out.requests, out.errors, out.note ?? '', out.loadCpuUs)
 }
 
 /** autocannon through its API; with a sleep, an overall rate of one request per connection per sleep. */

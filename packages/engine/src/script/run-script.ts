@@ -111,6 +111,7 @@ ScriptRunState {
     metrics: undefined,
     sharedArrays: new Map(),
     opened: new Map(),
+    plainSpecs: new Map(),
     createClient: (onSample: (s: HttpSample) => void) => createHttpClient({
       insecureSkipTLSVerify: spec?.insecureSkipTLSVerify ?? false,
       userAgent: spec?.userAgent ?? 'k6',

@@ -1,10 +1,11 @@
 import { parseDurationMs } from '@loadfleet/core'
-import type { HttpRequestSpec } from '../../http/index.js'
 import { K6Response, failedResponse } from './response.js'
 import type { ResponseType } from './response.js'
 import { text } from './vu-state.js'
 import type { ScriptVuState } from './vu-state.js'
 
+/** Plain request specs kept per run; scripts that build many distinct URLs just start over when it fills. */
+const PLAIN_SPECS_MAX = 1000
 /** k6 limits `http.batch` to this many requests in flight per VU (its `batch` option default). */
 const BATCH_PARALLEL = 20
 
@@ -62,23 +63,32 @@ export function createHttpModule (vu: ScriptVuState): Record<string, unknown> {
   Promise<unknown> => {
     vu.ensureRunning()
     const m = String(method).toUpperCase()
-    const href = String(url)
-    let target: URL
-    try {
-      target = new URL(href)
-      if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new Error('unsupported protocol')
-    } catch {
-      return failedResponse(href, `invalid URL '${href}'`, 1020)
-    }
+    const href = text(url)
     const p: Params = params ?? {}
     const headers: Record<string, string> = {}
-    for (const [k, v] of Object.entries(p.headers ?? {})) headers[k.toLowerCase()] = String(v)
+    for (const [k, v] of Object.entries(p.headers ?? {})) headers[k.toLowerCase()] = text(v)
     const bytes = encodeBody(body, headers)
     const timeoutMs = p.timeout === undefined ? vu.run.timeoutMs : parseDurationMs(p.timeout) ?? vu.run.timeoutMs
-    const spec: HttpRequestSpec = {
-      method: m, url: target, headers, timeoutMs, maxRedirects: p.redirects ?? vu.run.maxRedirects, capture: true,
+    const maxRedirects = p.redirects ?? vu.run.maxRedirects
+    const plain = bytes === undefined && p.headers === undefined && p.timeout === undefined && p.redirects === undefined
+    // A plain request (no body, headers or limits) reuses one spec per method and URL across the run's VUs, so its
+    // URL is parsed and its head serialised once, as for a YAML test's steps.
+    let spec = plain ? vu.run.plainSpecs.get(`${m} ${href}`) : undefined
+    if (spec === undefined) {
+      let target: URL
+      try {
+        target = new URL(href)
+        if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new Error('unsupported protocol')
+      } catch {
+        return failedResponse(href, `invalid URL '${href}'`, 1020)
+      }
+      spec = { method: m, url: target, headers, timeoutMs, maxRedirects, capture: true }
+      if (bytes !== undefined) spec.body = bytes
+      if (plain) {
+        if (vu.run.plainSpecs.size >= PLAIN_SPECS_MAX) vu.run.plainSpecs.clear()
+        vu.run.plainSpecs.set(`${m} ${href}`, spec)
+      }
     }
-    if (bytes !== undefined) spec.body = bytes
     const ch = vu.channel(channel)
     ch.hops.length = 0
     const response = await ch.client.request(spec)
@@ -100,9 +110,10 @@ export function createHttpModule (vu: ScriptVuState): Record<string, unknown> {
     }
     ch.hops.length = 0
     const responseType = p.responseType ?? (vu.run.discardResponseBodies ? 'none' : 'text')
-    const reqHeaders = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]]))
-    return new K6Response(response, responseType, { method: m, url: href, headers: reqHeaders,
-      body: bytes === undefined ? '' : Buffer.from(bytes).toString('utf8') })
+    return new K6Response(response, responseType, () => ({
+      method: m, url: href, headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
+      body: bytes === undefined ? '' : Buffer.from(bytes).toString('utf8'),
+    }))
   }
   const withBody = (method: string) => (url: unknown, body?: unknown, params?: Params) =>
     request(method, url, body, params)

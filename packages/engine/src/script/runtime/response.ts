@@ -27,36 +27,67 @@ export interface ResponseRequest {
 /** k6's Response: what a script reads of one request's outcome. */
 export class K6Response {
   readonly status: number
-  readonly status_text: string
   readonly url: string
-  readonly body: string | ArrayBuffer | null
-  readonly headers: Record<string, string>
-  readonly timings: Record<string, number>
   readonly error: string
   readonly error_code: number
-  readonly request: ResponseRequest
   readonly proto = 'HTTP/1.1'
+  // Body, headers, timings and the request are decoded on first read: most scripts read only the status.
+  readonly #response: HttpResponse
+  readonly #responseType: ResponseType
+  readonly #request: () => ResponseRequest
+  #body: string | ArrayBuffer | null | undefined
+  #headers: Record<string, string> | undefined
+  #timings: Record<string, number> | undefined
   #json: unknown
   #parsed = false
 
-  constructor (response: HttpResponse, responseType: ResponseType, request: ResponseRequest) {
-    const s = response.sample
+  constructor (response: HttpResponse, responseType: ResponseType, request: () => ResponseRequest) {
+    this.#response = response
+    this.#responseType = responseType
+    this.#request = request
     this.status = response.status
-    this.status_text = response.status === 0 ? '' : `${response.status} ${STATUS_CODES[response.status] ?? ''}`.trim()
     this.url = response.url
-    this.request = request
-    this.headers = {}
-    for (const [name, value] of response.headers ?? []) {
+    this.error = response.errorKind === null ? '' : response.errorMessage ?? response.errorKind
+    this.error_code = response.errorKind !== null
+      ? ERROR_CODES[response.errorKind]
+      : response.status >= 400 ? HTTP_ERROR_CODE_BASE + response.status : 0
+  }
+
+  get status_text (): string {
+    return this.status === 0 ? '' : `${this.status} ${STATUS_CODES[this.status] ?? ''}`.trim()
+  }
+
+  get request (): ResponseRequest {
+    return this.#request()
+  }
+
+  get body (): string | ArrayBuffer | null {
+    if (this.#body !== undefined) return this.#body
+    const bytes = this.#response.body
+    const type = this.#responseType
+    this.#body = type === 'none' ? null
+      : bytes === undefined ? ''
+        : type === 'binary'
+          ? bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
+          : bytes.toString('utf8')
+    return this.#body
+  }
+
+  get headers (): Record<string, string> {
+    if (this.#headers !== undefined) return this.#headers
+    const headers: Record<string, string> = {}
+    for (const [name, value] of this.#response.headers ?? []) {
       const key = canonical(name)
-      this.headers[key] = this.headers[key] === undefined ? value : `${this.headers[key]}, ${value}`
+      headers[key] = headers[key] === undefined ? value : `${headers[key]}, ${value}`
     }
-    const bytes = response.body
-    this.body = responseType === 'none' || bytes === undefined
-      ? (responseType === 'none' ? null : '')
-      : responseType === 'binary'
-        ? bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
-        : bytes.toString('utf8')
-    this.timings = {
+    this.#headers = headers
+    return headers
+  }
+
+  get timings (): Record<string, number> {
+    if (this.#timings !== undefined) return this.#timings
+    const s = this.#response.sample
+    this.#timings = {
       duration: s.durationUs / 1000,
       blocked: s.blockedUs / 1000,
       connecting: s.connectingUs / 1000,
@@ -65,10 +96,7 @@ export class K6Response {
       waiting: s.waitingUs / 1000,
       receiving: s.receivingUs / 1000,
     }
-    this.error = response.errorKind === null ? '' : response.errorMessage ?? response.errorKind
-    this.error_code = response.errorKind !== null
-      ? ERROR_CODES[response.errorKind]
-      : response.status >= 400 ? HTTP_ERROR_CODE_BASE + response.status : 0
+    return this.#timings
   }
 
   /** The body parsed as JSON; with a selector (`a.b.0.c`), the value at that path, or undefined. */

@@ -1,4 +1,4 @@
-import type { HttpClient, HttpSample } from '../../http/index.js'
+import type { HttpClient, HttpRequestSpec, HttpSample } from '../../http/index.js'
 import type { MetricsRegistry } from '../../metrics/index.js'
 
 /** A script value as text: strings as they are, objects as JSON (never `[object Object]`). */
@@ -28,6 +28,8 @@ export interface ScriptRunState {
   metrics: MetricsRegistry | undefined
   /** Built once per name and shared read-only by every VU (k6/data SharedArray). */
   sharedArrays: Map<string, readonly unknown[]>
+  /** Request specs of plain requests (no body or params), by method and URL, shared by every VU. */
+  plainSpecs: Map<string, HttpRequestSpec>
   /** File contents `open()` read, shared by every VU (they all read the same files in their init code). */
   opened: Map<string, string | ArrayBuffer>
   createClient: (onSample: (s: HttpSample) => void) => HttpClient
