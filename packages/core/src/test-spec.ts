@@ -86,12 +86,25 @@ export interface ConstantArrivalRateScenario extends ScenarioBase {
   maxVUs: number
 }
 
+/** Open model with a changing rate: the iteration rate moves linearly through the stages (per `timeUnitMs`). */
+export interface RampingArrivalRateScenario extends ScenarioBase {
+  executor: 'ramping-arrival-rate'
+  /** Iterations per `timeUnitMs` at the start. */
+  startRate: number
+  timeUnitMs: number
+  /** Each stage moves the rate linearly to its `target` (iterations per `timeUnitMs`). */
+  stages: Array<{ durationMs: number, target: number }>
+  preAllocatedVUs: number
+  maxVUs: number
+}
+
 export type ScenarioSpec =
   | ConstantVusScenario
   | RampingVusScenario
   | PerVuIterationsScenario
   | SharedIterationsScenario
   | ConstantArrivalRateScenario
+  | RampingArrivalRateScenario
 
 /** One threshold expression, e.g. `p(95)<500` on `http_req_duration`. */
 export interface ThresholdSpec {

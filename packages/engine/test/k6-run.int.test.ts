@@ -92,6 +92,13 @@ describe('runWithK6 with a fake k6 binary (shell script standing in for k6)', ()
     expect(await readFile(join(dir, 'script.js'), 'utf8')).toContain('"http://127.0.0.1:9/errors"')
   })
 
+  it("passes the test's own summaryTrendStats to k6 instead of a fixed list", async () => {
+    fake({ LF_FAKE_EXIT: '0', LF_FAKE_FIXTURE: join(FIXTURES, 'summary-export-default-stats.json') })
+    const tmp = await mkdtemp(join(dir, 'run-'))
+    await runWithK6({ ...spec, summaryTrendStats: ['avg', 'p(99.9)'] }, { k6Binary: fakeK6, tmpDir: tmp, runId: 'r9' })
+    expect(await readFile(join(dir, 'args'), 'utf8')).toContain(' --summary-trend-stats avg,p(99.9) ')
+  })
+
   it('fake k6 writing a --out json fixture → responses counted per status when asked', async () => {
     fake({ LF_FAKE_EXIT: '0', LF_FAKE_FIXTURE: join(FIXTURES, 'summary-export-default-stats.json'),
       LF_FAKE_JSONL: join(FIXTURES, 'out-json-5-iterations.jsonl') })

@@ -9,6 +9,7 @@ const SCENARIO_KEYS: Record<string, string[]> = {
   'per-vu-iterations': ['vus', 'iterations', 'maxDuration'],
   'shared-iterations': ['vus', 'iterations', 'maxDuration'],
   'constant-arrival-rate': ['rate', 'timeUnit', 'duration', 'preAllocatedVUs', 'maxVUs'],
+  'ramping-arrival-rate': ['startRate', 'timeUnit', 'stages', 'preAllocatedVUs', 'maxVUs'],
 }
 
 /** The keys the schema allows at a path, for "unknown option" messages that say what would be right. */

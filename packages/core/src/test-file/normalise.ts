@@ -76,6 +76,16 @@ function scenarioOf (name: string, sc: TestFileScenario): ScenarioSpec {
         preAllocatedVUs: sc.preAllocatedVUs,
         maxVUs: sc.maxVUs ?? sc.preAllocatedVUs,
       }
+    case 'ramping-arrival-rate':
+      return {
+        ...base,
+        executor: sc.executor,
+        startRate: sc.startRate,
+        timeUnitMs: sc.timeUnit,
+        stages: sc.stages.map((s) => ({ durationMs: s.duration, target: s.target })),
+        preAllocatedVUs: sc.preAllocatedVUs,
+        maxVUs: sc.maxVUs ?? sc.preAllocatedVUs,
+      }
   }
 }
 

@@ -90,6 +90,14 @@ const scenarioShapes = {
     preAllocatedVUs: count(1, 'a number of VUs (integer ≥ 1)'),
     maxVUs: count(1, 'a number of VUs (integer ≥ 1)').optional(),
   },
+  'ramping-arrival-rate': {
+    ...scenarioBase,
+    startRate: count(0, 'a rate of iterations per timeUnit (integer ≥ 0)').default(0),
+    timeUnit: duration({ positive: true }).default(1000),
+    stages: z.array(stage).min(1, 'expected at least one stage'),
+    preAllocatedVUs: count(1, 'a number of VUs (integer ≥ 1)'),
+    maxVUs: count(1, 'a number of VUs (integer ≥ 1)').optional(),
+  },
 }
 
 /** Executors Loadfleet runs; the others k6 has are rejected by name. */
@@ -101,12 +109,13 @@ const scenario = z.discriminatedUnion('executor', [
   z.strictObject({ executor: z.literal('per-vu-iterations'), ...scenarioShapes['per-vu-iterations'] }),
   z.strictObject({ executor: z.literal('shared-iterations'), ...scenarioShapes['shared-iterations'] }),
   z.strictObject({ executor: z.literal('constant-arrival-rate'), ...scenarioShapes['constant-arrival-rate'] }),
+  z.strictObject({ executor: z.literal('ramping-arrival-rate'), ...scenarioShapes['ramping-arrival-rate'] }),
 ], {
   error: (iss) => iss.code === 'invalid_union' ? executorMessage(iss.input) : undefined,
 })
 
 /** k6 executors Loadfleet does not run; named so the message says so instead of calling them typos. */
-const UNSUPPORTED_EXECUTORS = ['ramping-arrival-rate', 'externally-controlled']
+const UNSUPPORTED_EXECUTORS = ['externally-controlled']
 
 function executorMessage (input: unknown): string {
   const executor = typeof input === 'object' && input !== null ? (input as { executor?: unknown }).executor : input

@@ -4,7 +4,7 @@ import type { RunContext } from './run-context.js'
 import { ScenarioRun } from './scenario-run.js'
 import { runConstantVus, runPerVuIterations, runSharedIterations } from './closed-model.js'
 import { runRampingVus } from './ramping-vus.js'
-import { runConstantArrivalRate } from './constant-arrival-rate.js'
+import { runConstantArrivalRate, runRampingArrivalRate } from './constant-arrival-rate.js'
 
 export { RunContext } from './run-context.js'
 export { rampSchedule } from './ramping-vus.js'
@@ -20,6 +20,7 @@ export async function runScenario (ctx: RunContext, scenario: ScenarioSpec, shar
     case 'per-vu-iterations': return runPerVuIterations(run, scenario)
     case 'shared-iterations': return runSharedIterations(run, scenario)
     case 'constant-arrival-rate': return runConstantArrivalRate(run, scenario)
+    case 'ramping-arrival-rate': return runRampingArrivalRate(run, scenario)
   }
 }
 
@@ -30,6 +31,7 @@ export function plannedDurationMs (scenario: ScenarioSpec): number {
     case 'constant-arrival-rate':
       return scenario.durationMs
     case 'ramping-vus':
+    case 'ramping-arrival-rate':
       return scenario.stages.reduce((sum, st) => sum + st.durationMs, 0)
     case 'per-vu-iterations':
     case 'shared-iterations':
@@ -50,7 +52,8 @@ export function plannedVus (scenarios: readonly ScenarioSpec[]): number {
 function initialVusOf (s: ScenarioSpec): number {
   switch (s.executor) {
     case 'ramping-vus': return Math.max(s.startVUs, ...s.stages.map((st) => st.target))
-    case 'constant-arrival-rate': return s.preAllocatedVUs
+    case 'constant-arrival-rate':
+    case 'ramping-arrival-rate': return s.preAllocatedVUs
     // k6 never starts more VUs than there are iterations.
     case 'shared-iterations': return Math.min(s.vus, s.iterations)
     default: return s.vus

@@ -30,6 +30,15 @@ function k6Scenario (sc: ScenarioSpec): Record<string, unknown> {
         preAllocatedVUs: sc.preAllocatedVUs,
         maxVUs: sc.maxVUs,
       }
+    case 'ramping-arrival-rate':
+      return {
+        ...base,
+        startRate: sc.startRate,
+        timeUnit: ms(sc.timeUnitMs),
+        stages: sc.stages.map((s) => ({ duration: ms(s.durationMs), target: s.target })),
+        preAllocatedVUs: sc.preAllocatedVUs,
+        maxVUs: sc.maxVUs,
+      }
   }
 }
 

@@ -27,7 +27,7 @@ export interface RunWithK6Options {
   countResponses?: boolean
 }
 
-/** The trend stats we ask k6 for: its defaults plus p(99), which the control plane stores. */
+/** The default trend stats of a test: k6's defaults plus p(99), which the control plane stores. */
 export const K6_TREND_STATS = 'avg,min,med,max,p(90),p(95),p(99)'
 /** k6's exit code for "the run finished, thresholds crossed" (also after an `abortOnFail` stop). */
 const K6_THRESHOLDS_FAILED = 99
@@ -61,7 +61,8 @@ export async function runWithK6 (spec: TestSpec, options: RunWithK6Options): Pro
   try {
     await writeFile(scriptPath, generateK6Script(spec))
     const out = options.countResponses === true ? ['--out', `json=${outPath}`] : []
-    const args = ['run', '--summary-export', summaryPath, '--summary-trend-stats', K6_TREND_STATS,
+    // The test's own stats (its default includes p(99), which the control plane stores), never a fixed list.
+    const args = ['run', '--summary-export', summaryPath, '--summary-trend-stats', spec.summaryTrendStats.join(','),
       '--no-usage-report', '--no-color', ...out, scriptPath]
     const exit = await runProcess(options.k6Binary, args, options)
     if (options.countResponses === true) Object.assign(base, await countResponses(outPath))

@@ -14,7 +14,8 @@ export function goDuration (ms: number): string {
 export function maxVUsOf (sc: ScenarioSpec): number {
   switch (sc.executor) {
     case 'ramping-vus': return Math.max(sc.startVUs, ...sc.stages.map((s) => s.target))
-    case 'constant-arrival-rate': return sc.maxVUs
+    case 'constant-arrival-rate':
+    case 'ramping-arrival-rate': return sc.maxVUs
     default: return sc.vus
   }
 }
@@ -22,7 +23,9 @@ export function maxVUsOf (sc: ScenarioSpec): number {
 /** Longest the scenario may run, graceful stop included, from the test start (k6's "max duration"). */
 export function maxDurationOf (sc: ScenarioSpec): number {
   switch (sc.executor) {
-    case 'ramping-vus': return sc.startTimeMs + sc.stages.reduce((n, s) => n + s.durationMs, 0) + sc.gracefulStopMs
+    case 'ramping-vus':
+    case 'ramping-arrival-rate':
+      return sc.startTimeMs + sc.stages.reduce((n, s) => n + s.durationMs, 0) + sc.gracefulStopMs
     case 'per-vu-iterations':
     case 'shared-iterations': return sc.startTimeMs + sc.maxDurationMs + sc.gracefulStopMs
     default: return sc.startTimeMs + sc.durationMs + sc.gracefulStopMs
@@ -47,6 +50,12 @@ function describeOne (sc: ScenarioSpec): string {
     case 'constant-arrival-rate': {
       const perSecond = (sc.rate * 1000) / sc.timeUnitMs
       return `${perSecond.toFixed(2)} iterations/s for ${goDuration(sc.durationMs)} ` +
+        `(${start}maxVUs: ${sc.preAllocatedVUs}-${sc.maxVUs}, ${stop})`
+    }
+    case 'ramping-arrival-rate': {
+      const total = goDuration(sc.stages.reduce((n, s) => n + s.durationMs, 0))
+      const peak = (Math.max(sc.startRate, ...sc.stages.map((s) => s.target)) * 1000) / sc.timeUnitMs
+      return `Up to ${peak.toFixed(2)} iterations/s for ${total} over ${sc.stages.length} stages ` +
         `(${start}maxVUs: ${sc.preAllocatedVUs}-${sc.maxVUs}, ${stop})`
     }
   }

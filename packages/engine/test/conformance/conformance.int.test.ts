@@ -43,6 +43,9 @@ function route (req: IncomingMessage, res: ServerResponse, body: string): void {
     case '/headers': return json(req.headers)
     case '/json': return json({ user: { name: 'ann', tags: ['a', 'b'] }, n: 3 })
     case '/login': return json({ token: 'T1' })
+    case '/set-cookie':
+      res.setHeader('set-cookie', 'session=abc; Path=/; HttpOnly')
+      return void res.end('ok')
     case '/slow': return void setTimeout(() => res.end('late'), 300)
     case '/record':
       records.push(`${req.method ?? ''} ${url.search.slice(1)}`)
@@ -307,6 +310,13 @@ describe('k6 scripts on the built-in engine', () => {
     expect(records).toEqual(['GET from=lib-0', 'GET from=lib-1'])
   })
 
+  it('cookies: the VU jar stores Set-Cookie and sends it back; cookieJar().set and params cookies add to it', async () => {
+    const r = await run('cookies.js')
+    expect(checks(r)).toEqual({
+      '::response lists the cookie': '1/0', '::jar sends it back': '1/0', '::jar set and params cookies': '1/0',
+    })
+  })
+
   it('handle-summary: gets k6-shaped data and maps outputs to content', async () => {
     const r = await run('handle-summary.js')
     expect(Object.keys(r.summaryOutputs ?? {})).toEqual(['stdout', 'summary.json'])
@@ -323,6 +333,12 @@ describe('k6 scripts on the built-in engine', () => {
       'POST who=writer', 'POST who=writer', 'POST who=writer',
     ])
     expect(count(r, 'iterations')).toBe(7)
+  })
+
+  it('ramping-arrival-rate: the rate ramps through the stages (5 + 5 iterations)', async () => {
+    const r = await run('ramping-arrival-rate.js')
+    expect(count(r, 'iterations')).toBe(10)
+    expect(hits).toEqual({ '/ok': 10 })
   })
 
   it('jslib-utils: the k6-utils helpers', async () => {

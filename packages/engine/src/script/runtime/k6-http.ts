@@ -16,6 +16,7 @@ type Params = {
   redirects?: number
   responseType?: ResponseType
   responseCallback?: ExpectedStatuses | null
+  cookies?: Record<string, unknown>
 }
 
 /** What `http.expectedStatuses` returns: a predicate on statuses. */
@@ -89,6 +90,8 @@ export function createHttpModule (vu: ScriptVuState): Record<string, unknown> {
         vu.run.plainSpecs.set(`${m} ${href}`, spec)
       }
     }
+    const cookie = cookieHeader(vu, spec.url, p.cookies, spec.headers.cookie)
+    if (cookie !== undefined) spec = { ...spec, headers: { ...spec.headers, cookie } }
     const ch = vu.channel(channel)
     ch.hops.length = 0
     const response = await ch.client.request(spec)
@@ -109,6 +112,7 @@ export function createHttpModule (vu: ScriptVuState): Record<string, unknown> {
       metrics?.recordHttp(hop, ok, origin)
     }
     ch.hops.length = 0
+    if (response.headers !== undefined) vu.cookies.storeFrom(new URL(response.url), response.headers)
     const responseType = p.responseType ?? (vu.run.discardResponseBodies ? 'none' : 'text')
     return new K6Response(response, responseType, () => ({
       method: m, url: href, headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
@@ -145,12 +149,29 @@ export function createHttpModule (vu: ScriptVuState): Record<string, unknown> {
     batch,
     asyncRequest: request,
     expectedStatuses,
+    cookieJar: () => vu.cookies.api(),
     setResponseCallback: (cb: ExpectedStatuses | null) => {
       vu.expected = cb === null ? () => true : (s) => cb.matches(s)
     },
   }
   mod.default = mod
   return mod
+}
+
+/** The cookie header of a request: the jar's cookies for the URL, the request's own `cookies` param, a set header. */
+function cookieHeader (vu: ScriptVuState, url: URL, own: Record<string, unknown> | undefined, set: string | undefined):
+string | undefined {
+  const parts: string[] = []
+  if (set !== undefined) parts.push(set)
+  if (vu.cookies.size > 0) {
+    const fromJar = vu.cookies.headerFor(url)
+    if (fromJar !== undefined) parts.push(fromJar)
+  }
+  for (const [name, v] of Object.entries(own ?? {})) {
+    const value = typeof v === 'object' && v !== null ? (v as { value?: unknown }).value : v
+    parts.push(`${name}=${text(value)}`)
+  }
+  return parts.length === 0 || (parts.length === 1 && parts[0] === set) ? undefined : parts.join('; ')
 }
 
 function batchItem (r: unknown): { method: string, url: unknown, body?: unknown, params?: Params } {

@@ -1,5 +1,6 @@
 import type { HttpClient, HttpRequestSpec, HttpSample } from '../../http/index.js'
 import type { MetricsRegistry } from '../../metrics/index.js'
+import { CookieJar } from './cookie-jar.js'
 
 /** A script value as text: strings as they are, objects as JSON (never `[object Object]`). */
 export function text (value: unknown): string {
@@ -67,6 +68,8 @@ export class ScriptVuState {
   /** Set by the script through `vu.tags`; added to its custom metric samples. */
   readonly tags: Record<string, string> = {}
   interrupted = false
+  /** The VU's cookies, sent back automatically as in k6. */
+  readonly cookies = new CookieJar()
   /** Expected statuses set by `http.setResponseCallback`, per VU as in k6. */
   expected: ((status: number) => boolean) | undefined
   /** Sparse: batch channels are created on first use. */
