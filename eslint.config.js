@@ -9,7 +9,7 @@ export default tseslint.config(
     ignores: ['**/dist/**', '**/node_modules/**', 'data/**', 'test-output/**', 'bench/results/**', 'coverage/**',
       'fixtures/**',
       // k6 scripts are written in k6's dialect (default exports, k6 globals), as users write them.
-      '**/conformance/scripts/**'],
+      '**/conformance/scripts/**', 'examples/**/*.js'],
   },
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -4,6 +4,7 @@ import { registerRunCommand } from './commands/run.js'
 import { registerServerCommand } from './commands/server.js'
 import { registerAgentCommand } from './commands/agent.js'
 import { registerUpCommand } from './commands/up.js'
+import { registerAppsCommands } from './commands/apps.js'
 import { VERSION } from './version.js'
 
 const program = new Command('loadfleet')
@@ -16,6 +17,7 @@ registerRunCommand(program)
 registerServerCommand(program)
 registerAgentCommand(program)
 registerUpCommand(program)
+registerAppsCommands(program)
 
 try {
   await program.parseAsync(process.argv)

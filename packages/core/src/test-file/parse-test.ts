@@ -1,4 +1,5 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml'
+import { LineCounter, parseDocument } from 'yaml'
+import { yamlOffsetOf } from '../yaml-position.js'
 import type { z } from 'zod'
 import { hasErrors, type Diagnostic, type ParseResult } from '../diagnostic.js'
 import type { TestSpec } from '../test-spec.js'
@@ -42,7 +43,7 @@ export function parseTestText (text: string, options: ParseTestOptions = {}): Pa
     }
   }
   const lineOf: LineOf = (path) => {
-    const offset = offsetOf(doc, path)
+    const offset = yamlOffsetOf(doc, path)
     return offset === undefined ? undefined : lineCounter.linePos(offset).line
   }
   return validate(doc.toJS() as unknown, { ...where, lineOf })
@@ -122,30 +123,6 @@ function valueAt (input: unknown, path: readonly PropertyKey[]): unknown {
   let node = input
   for (const key of path) node = typeof node === 'object' && node !== null ? (node as Record<PropertyKey, unknown>)[key] : undefined
   return node
-}
-
-/** Offset of the node a path names: the key of a map entry (where people look), else the value or item. */
-function offsetOf (doc: Document, path: readonly PropertyKey[]): number | undefined {
-  let node: unknown = doc.contents
-  let best: number | undefined = rangeStart(node)
-  for (const segment of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment))
-      if (pair === undefined) return best
-      best = rangeStart(pair.key) ?? best
-      node = pair.value
-    } else if (isSeq(node) && typeof segment === 'number') {
-      node = node.items[segment]
-      best = rangeStart(node) ?? best
-    } else {
-      return best
-    }
-  }
-  return best
-}
-
-function rangeStart (node: unknown): number | undefined {
-  return (node as Node | null)?.range?.[0]
 }
 
 /** JSON.parse's error with the line it is on. */

@@ -1,0 +1,5 @@
+export * from './schema.js'
+export * from './app-file.js'
+export * from './load-app-tree.js'
+export * from './effective.js'
+export { dependencyOrder, resolveFromManifest } from './tree-checks.js'
