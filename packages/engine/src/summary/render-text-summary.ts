@@ -131,7 +131,8 @@ function checkLines (result: RunResult, paint: Paint): string[] {
     // A script's checks are listed under their group (`█ outer › inner`), the root group's first.
     if ((c.group ?? '') !== group) {
       group = c.group ?? ''
-      lines.push('', `    █ ${group.slice(2).split('::').join(' › ')}`, '')
+      if (lines.at(-1) !== '') lines.push('')
+      lines.push(`    █ ${group.slice(2).split('::').join(' › ')}`, '')
     }
     const pad = group === '' ? '    ' : '      '
     const n = c.passes + c.fails
@@ -148,7 +149,9 @@ function checkLines (result: RunResult, paint: Paint): string[] {
 
 function metricSections (result: RunResult, options: TextSummaryOptions): Array<[string, Row[]]> {
   const names = Object.keys(result.metrics).sort()
-  const parents = names.filter((n) => !n.includes('{') && (options.mode === 'full' || COMPACT.has(n)))
+  // A script's own metrics are always shown, as k6's compact summary does.
+  const parents = names.filter((n) => !n.includes('{') &&
+    (options.mode === 'full' || COMPACT.has(n) || BUILTIN_METRICS[n] === undefined))
   const sections: Array<[string, Row[]]> = []
   for (const [title, belongs] of GROUPS) {
     const rows: Row[] = []

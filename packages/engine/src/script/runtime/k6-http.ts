@@ -147,7 +147,12 @@ export function createHttpModule (vu: ScriptVuState): Record<string, unknown> {
     del: withBody('DELETE'),
     options: withBody('OPTIONS'),
     batch,
-    asyncRequest: request,
+    asyncRequest: (...args: Parameters<typeof request>) => {
+      const p = request(...args)
+      // A script may drop the promise; when its VU is stopped the rejection must not end the process.
+      p.catch(() => undefined)
+      return p
+    },
     expectedStatuses,
     cookieJar: () => vu.cookies.api(),
     setResponseCallback: (cb: ExpectedStatuses | null) => {
