@@ -81,6 +81,9 @@ export function registerSiteMetrics (registry: Registry, load: () => Promise<Sit
     (g, site, labels) => { g.set(labels, site.runIntervalMs / 1000) })
   gauge('loadfleet_site_created_timestamp_seconds', 'When the site was added (Unix time).', [],
     (g, site, labels) => { g.set(labels, site.createdAt / 1000) })
+  gauge('loadfleet_site_updated_timestamp_seconds',
+    'When the site\'s settings last changed, e.g. it was re-enabled (Unix time); its creation when never edited.', [],
+    (g, site, labels) => { g.set(labels, site.updatedAt / 1000) })
   gauge('loadfleet_site_last_run_start_timestamp_seconds',
     'When the newest run of the site started, whatever its status (Unix time); absent before the first run.', [],
     (g, site, labels) => { setIf(g, labels, site.lastStartedAt === null ? null : site.lastStartedAt / 1000) })

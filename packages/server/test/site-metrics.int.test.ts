@@ -105,6 +105,14 @@ describe.each(['sqlite', 'postgres'] as const)('per-site series in /api/metrics 
     expect(sampleValue(samples, 'loadfleet_site_last_run_status', { ...q, status: 'passed' })).toBeUndefined()
     expect(sampleValue(samples, 'loadfleet_site_recent_runs', { ...q, status: 'failed' })).toBe(0)
     expect(sampleValue(samples, 'loadfleet_site_responses_total', { ...q, status_class: '5xx' })).toBe(0)
+    // Added, then edited: "no run since" counts from the edit, so the two times are told apart.
+    const created = sampleValue(samples, 'loadfleet_site_created_timestamp_seconds', q) ?? 0
+    expect(sampleValue(samples, 'loadfleet_site_updated_timestamp_seconds', q)).toBe(created)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    await api.updateTarget(quiet.id, { enabled: true })
+    const edited = (await scrape()).samples
+    expect(sampleValue(edited, 'loadfleet_site_updated_timestamp_seconds', q)).toBeGreaterThan(created)
+    expect(sampleValue(edited, 'loadfleet_site_created_timestamp_seconds', q)).toBe(created)
 
     // Bounded labels: the site's id and label, never its URL.
     expect(text).not.toContain('shop.example.com')

@@ -12,6 +12,8 @@ export interface SiteSnapshot {
   enabled: boolean
   runIntervalMs: number
   createdAt: number
+  /** When the site's settings last changed (its creation when never edited): "no run since" counts from here. */
+  updatedAt: number
   /** Start of the newest run of any status (epoch ms), null when it never ran. */
   lastStartedAt: number | null
   /** The newest finished run (`passed`, `failed` or `error`), null when none finished yet. */
@@ -54,7 +56,7 @@ export async function siteSnapshots (db: Kysely<Database>): Promise<SiteSnapshot
   const rows = await db.selectFrom('targets as t')
     .leftJoin('runs as r', (join) => join.on((eb) => eb('r.id', '=', finishedOf(0))))
     .select([
-      't.id', 't.label', 't.url', 't.enabled', 't.run_interval_ms', 't.created_at',
+      't.id', 't.label', 't.url', 't.enabled', 't.run_interval_ms', 't.created_at', 't.updated_at',
       'r.status', 'r.finished_at', 'r.p50_ms', 'r.p95_ms', 'r.p99_ms', 'r.error_rate', 'r.rps',
     ])
     .select((eb) => [
@@ -75,6 +77,7 @@ export async function siteSnapshots (db: Kysely<Database>): Promise<SiteSnapshot
       enabled: Number(row.enabled) === 1,
       runIntervalMs: Number(row.run_interval_ms),
       createdAt: Number(row.created_at),
+      updatedAt: Number(row.updated_at),
       lastStartedAt: row.last_started_at === null ? null : Number(row.last_started_at),
       lastFinished: row.status === null || row.status === 'running' ? null : {
         status: row.status,
