@@ -22,6 +22,11 @@ export interface ConditionInput {
   m: number
   /** The site's finished runs, newest first (enough for m plus a baseline). */
   runs: RunFigures[]
+  /**
+   * The site's baseline runs as the detector and run pages judge against them (pinned, or rolling after the last
+   * accepted change), for relative conditions; absent, the passing runs just before the last m stand in.
+   */
+  baselineRuns?: RunFigures[]
   openChanges: OpenChange[]
   runIntervalMs: number
   /** When the site was last started, or created when it never ran. */
@@ -96,7 +101,11 @@ export function evaluateCondition (input: ConditionInput): ConditionResult {
         (latest) => `${c.metric} ${latest === undefined ? 'not measured' : format(c.metric, latest)}, limit ${c.op} ${format(c.metric, c.value)}`)
     case 'relative': {
       const measured = input.runs.filter((run) => run[c.metric] !== null)
-      const baselineRuns = measured.slice(input.m).filter((run) => run.status === 'passed').slice(0, BASELINE_MAX_RUNS)
+      // The runs being judged are not their own baseline.
+      const judged = new Set(measured.slice(0, input.m).map((run) => run.id))
+      const baselineRuns = input.baselineRuns === undefined
+        ? measured.slice(input.m).filter((run) => run.status === 'passed').slice(0, BASELINE_MAX_RUNS)
+        : input.baselineRuns.filter((run) => run[c.metric] !== null && !judged.has(run.id))
       if (baselineRuns.length < BASELINE_MIN_RUNS) return { state: 'inactive', observed: 'no baseline yet' }
       const baseline = median(baselineRuns.map((run) => run[c.metric] ?? 0))
       const limit = baseline * (1 + c.ratio)

@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { sql, type Kysely, type Selectable } from 'kysely'
 import { parseAlertCondition, type AlertCondition } from '@loadfleet/api'
-import type { AlertRow, AlertRuleRow, Database, TargetRow } from '../db/schema.js'
+import type { AlertRow, AlertRuleRow, Database, RunRow, TargetRow } from '../db/schema.js'
+import { targetBaseline } from '../judging/track-changes.js'
 import { matchesAll, type Labels } from './alerts-repo.js'
 import { evaluateCondition, type ConditionResult, type OpenChange, type RunFigures } from './conditions.js'
 
@@ -60,19 +61,29 @@ async function openChangesBySite (db: Kysely<Database>): Promise<Map<string, Ope
   return bySite
 }
 
-async function siteRuns (db: Kysely<Database>, targetId: string):
-Promise<{ runs: RunFigures[], lastStartedAt: number | null }> {
-  const rows = await db.selectFrom('runs')
-    .select(['id', 'status', 'started_at', 'p50_ms', 'p95_ms', 'p99_ms', 'avg_ms', 'error_rate', 'rps'])
-    .where('target_id', '=', targetId)
-    .orderBy('started_at', 'desc').orderBy('id', 'desc')
-    .limit(RUNS_PER_SITE).execute()
+const FIGURE_COLUMNS = ['id', 'status', 'started_at', 'p50_ms', 'p95_ms', 'p99_ms', 'avg_ms', 'error_rate', 'rps'] as const
+
+function figuresOf (rows: Array<Selectable<Pick<RunRow, typeof FIGURE_COLUMNS[number]>>>): RunFigures[] {
   // An aborted run was stopped on purpose: no figure of the site's, so no rule counts it.
-  const runs = rows.filter((r) => r.status !== 'running' && r.status !== 'aborted').map((r) => ({
+  return rows.filter((r) => r.status !== 'running' && r.status !== 'aborted').map((r) => ({
     id: r.id, status: r.status as RunFigures['status'], startedAt: Number(r.started_at), p50: r.p50_ms, p95: r.p95_ms,
     p99: r.p99_ms, avg: r.avg_ms, error_rate: r.error_rate, rps: r.rps,
   }))
-  return { runs, lastStartedAt: rows[0] === undefined ? null : Number(rows[0].started_at) }
+}
+
+async function siteRuns (db: Kysely<Database>, targetId: string):
+Promise<{ runs: RunFigures[], lastStartedAt: number | null }> {
+  const rows = await db.selectFrom('runs').select(FIGURE_COLUMNS).where('target_id', '=', targetId)
+    .orderBy('started_at', 'desc').orderBy('id', 'desc')
+    .limit(RUNS_PER_SITE).execute()
+  return { runs: figuresOf(rows), lastStartedAt: rows[0] === undefined ? null : Number(rows[0].started_at) }
+}
+
+/** The runs a site is judged against (see targetBaseline), for relative conditions. */
+async function baselineRunsOf (db: Kysely<Database>, targetId: string): Promise<RunFigures[]> {
+  const { runIds } = await targetBaseline(db, targetId)
+  if (runIds.length === 0) return []
+  return figuresOf(await db.selectFrom('runs').select(FIGURE_COLUMNS).where('id', 'in', runIds).execute())
 }
 
 function alertLabels (rule: Selectable<AlertRuleRow>, target: Selectable<TargetRow>): Labels {
@@ -147,11 +158,15 @@ export async function evaluateAlerts (db: Kysely<Database>, now: number): Promis
     const applicable = rules.filter((rule) => appliesTo(rule.row, target))
     if (applicable.length === 0) continue
     const { runs, lastStartedAt } = await siteRuns(db, target.id)
+    const baselineRuns = applicable.some((rule) => rule.condition.kind === 'relative')
+      ? await baselineRunsOf(db, target.id)
+      : undefined
     for (const rule of applicable) {
       const fingerprint = fingerprintOf(rule.row.id, target.id)
       seen.add(fingerprint)
       const result = evaluateCondition({
         condition: rule.condition, k: rule.row.k, m: rule.row.m, runs, openChanges: changes.get(target.id) ?? [],
+        ...(baselineRuns === undefined ? {} : { baselineRuns }),
         runIntervalMs: Number(target.run_interval_ms),
         lastRunOrCreatedAt: Math.max(lastStartedAt ?? 0, Number(target.created_at), Number(target.updated_at)),
         now,
