@@ -22,7 +22,10 @@ describe.each(['sqlite', 'postgres'] as const)('relative alert conditions on %s'
     await api.startRun(AGENT, { id, targetId: site.id, startedAt: new Date(t0).toISOString() })
     await api.finishRun(AGENT, id, {
       status: 'passed', finishedAt: new Date(t0 + 1000).toISOString(),
-      metrics: { p50_ms: p95 / 2, p95_ms: p95, p99_ms: p95 * 1.2, avg_ms: p95 / 2, error_rate: 0, rps: 10, data_received_bytes: 1, iterations: 10 },
+      metrics: {
+        p50_ms: p95 / 2, p95_ms: p95, p99_ms: p95 * 1.2, avg_ms: p95 / 2, error_rate: 0, rps: 10,
+        data_received_bytes: 1, iterations: 10,
+      },
     })
     ids.push(id)
   }
