@@ -12,6 +12,7 @@ import { dueTargets } from './schedule.js'
 import { Spool } from './spool.js'
 import { spoolProblemOf } from './spool-problem.js'
 import { testSpecOf } from './test-spec-of.js'
+import { resolveSecretHeaders } from './secret-headers.js'
 import { isSchedulable, targetEgressRefusal, targetRefusal } from './target-check.js'
 import { egressRefusal } from '@loadfleet/core/egress'
 
@@ -326,9 +327,17 @@ class AgentProcess {
       })
       return
     }
+    const secrets = await resolveSecretHeaders(target)
+    if ('problem' in secrets) {
+      this.#log.log('warn', 'secret_header_unresolved', { runId, targetId: target.id, reason: secrets.problem })
+      await this.#complete(runId, run, {
+        status: 'error', finishedAt: new Date().toISOString(), errorMessage: secrets.problem.slice(0, 4000),
+      })
+      return
+    }
     const spec = testSpecOf(target, {
       vus: this.#o.defaultVus, durationMs: this.#o.defaultDurationMs, userAgent: `loadfleet-agent/${this.#o.version ?? 'dev'}`,
-    })
+    }, secrets.headers)
     const { finish } = await executeRun({
       spec, signal: run.controller.signal, k6Binary: this.#o.k6Binary, tmpDir: this.#o.tmpDir, runId,
       egress: egress === undefined ? undefined : (destination) => egressRefusal(egress, destination),

@@ -17,8 +17,13 @@ export interface SpecDefaults {
   userAgent: string
 }
 
-/** The load test an agent runs for a target: `vus` VUs looping GET `url` for `durationS`. */
-export function testSpecOf (target: AgentTarget, defaults: SpecDefaults): TestSpec {
+/**
+ * The load test an agent runs for a target: `vus` VUs looping GET `url` for `durationS`, with the target's headers
+ * and its secret headers (already resolved), the latter marked so the engine writes their values nowhere.
+ */
+export function testSpecOf (
+  target: AgentTarget, defaults: SpecDefaults, secretHeaders: Record<string, string> = {},
+): TestSpec {
   const vus = target.vus > 0 ? target.vus : defaults.vus
   const durationMs = target.durationS > 0 ? target.durationS * 1000 : defaults.durationMs
   const thresholds = thresholdsOf(target)
@@ -27,8 +32,10 @@ export function testSpecOf (target: AgentTarget, defaults: SpecDefaults): TestSp
       executor: 'constant-vus', name: 'default', startTimeMs: 0, gracefulStopMs: GRACEFUL_STOP_MS, vus, durationMs,
     }],
     requests: [{
-      name: target.url, method: 'GET', url: target.url, headers: {}, expectStatus: expectStatusOf(target),
-      timeoutMs: REQUEST_TIMEOUT_MS,
+      name: target.url, method: 'GET', url: target.url,
+      headers: { ...lowerCased(target.headers ?? {}), ...lowerCased(secretHeaders) },
+      secretHeaderNames: Object.keys(secretHeaders).map((name) => name.toLowerCase()),
+      expectStatus: expectStatusOf(target), timeoutMs: REQUEST_TIMEOUT_MS,
     }],
     sleepMs: ITERATION_SLEEP_MS,
     thresholds,
@@ -37,6 +44,11 @@ export function testSpecOf (target: AgentTarget, defaults: SpecDefaults): TestSp
     userAgent: defaults.userAgent,
     summaryTrendStats: trendStatsFor(thresholds),
   }
+}
+
+// The engine's steps carry lower-case header names (HTTP names are case-insensitive).
+function lowerCased (headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]))
 }
 
 /** The site's expected statuses as the engine's list; null keeps the engine's default (200–399). */

@@ -27,6 +27,11 @@ export interface RequestStep {
   url: string
   /** Header names lower-cased. */
   headers: Record<string, string>
+  /**
+   * Lower-cased names of headers (in `headers`) whose values are secret: sent with the request, but never written
+   * into a script file, a result, a summary or a log.
+   */
+  secretHeaderNames?: string[]
   /** Request body as sent; JSON bodies are already serialised (and content-type set). */
   body?: string
   /** Statuses counted as success; null means k6's default (200–399). */

@@ -9,6 +9,7 @@ import { resolveSettings, type ServerOptions } from './settings.js'
 import { loadOrCreateSecrets, type Secrets } from './secrets.js'
 import { loadSecretBox } from './secret-box.js'
 import { resealChannelSecrets } from './alerts/alerts-admin.js'
+import { resealTargetSecrets } from './target-secret-headers.js'
 import { findWebDist } from './http/web-static.js'
 import { createFleetController, type FleetController } from './fleet/index.js'
 import { SERVER_VERSION } from './version.js'
@@ -95,6 +96,14 @@ export async function startServer (options: ServerOptions = {}): Promise<Running
     if (sealing.unreadable > 0) {
       app.log.warn({ channels: sealing.unreadable }, 'alert channels sealed with a key this control plane does not have: ' +
         'their notifications fail until LOADFLEET_SECRET_KEY or LOADFLEET_SECRET_KEYS_PREVIOUS holds it')
+    }
+    const targetSealing = await resealTargetSecrets(store)
+    if (targetSealing.resealed > 0) {
+      app.log.info({ targets: targetSealing.resealed, keyId: secretBox.keyId }, 'target secret headers sealed with the current key')
+    }
+    if (targetSealing.unreadable > 0) {
+      app.log.warn({ targets: targetSealing.unreadable }, 'target secret headers sealed with a key this control plane ' +
+        'does not have: their runs end as errors until LOADFLEET_SECRET_KEY or LOADFLEET_SECRET_KEYS_PREVIOUS holds it')
     }
     await app.listen({ port: settings.port, host: settings.host })
     const address = app.server.address()

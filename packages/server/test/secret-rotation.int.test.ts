@@ -86,3 +86,47 @@ describe('alert channel secrets across key rotation', () => {
     expect(received.length).toBe(before)
   })
 })
+
+describe('target secret headers across key rotation', () => {
+  const keyA = randomBytes(32).toString('base64')
+  const keyB = randomBytes(32).toString('base64')
+  const VALUE = 'Bearer rotate-me-header-value'
+  let targetId = ''
+
+  /** What an agent polling now receives for the target. */
+  async function agentView (server: { url: string, agentToken: string }): Promise<Record<string, unknown> | undefined> {
+    const agent = new ApiClient({ baseUrl: server.url, agentToken: server.agentToken })
+    await agent.registerAgent({ name: 'rotation-agent' })
+    return (await agent.agentTargets('rotation-agent')).data.find((t) => t.id === targetId)
+  }
+
+  async function withRawServer (env: Record<string, string>, work: (server: Awaited<ReturnType<typeof startServer>>) =>
+  Promise<void>): Promise<void> {
+    const server = await startServer({ env, port: 0, dataDir, fleetScaler: 'none', logLevel: 'silent' })
+    try {
+      await work(server)
+    } finally {
+      await server.close()
+    }
+  }
+
+  it('a value sealed under key A reaches agents after a rotation to key B', async () => {
+    await withRawServer({ LOADFLEET_SECRET_KEY: keyA }, async (server) => {
+      const admin = new ApiClient({ baseUrl: server.url, adminAuth: server.adminAuth })
+      targetId = (await admin.createTarget({ url: 'http://127.0.0.1:9/', secretHeaders: { Authorization: VALUE } })).id
+      expect((await agentView(server))?.secretHeaders).toEqual({ Authorization: VALUE })
+    })
+    await withRawServer({ LOADFLEET_SECRET_KEY: keyB, LOADFLEET_SECRET_KEYS_PREVIOUS: keyA }, async () => {})
+    await withRawServer({ LOADFLEET_SECRET_KEY: keyB }, async (server) => {
+      expect((await agentView(server))?.secretHeaders).toEqual({ Authorization: VALUE })
+    })
+  })
+
+  it('without the key, agents are told which header cannot be opened, and get no value', async () => {
+    await withRawServer({ LOADFLEET_SECRET_KEY: randomBytes(32).toString('base64') }, async (server) => {
+      const view = await agentView(server)
+      expect(view?.unreadableSecretHeaders).toEqual(['Authorization'])
+      expect(view?.secretHeaders).toEqual({})
+    })
+  })
+})

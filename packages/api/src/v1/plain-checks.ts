@@ -1,6 +1,8 @@
 // Limits and checks shared by the zod schemas and by callers that must not load zod (an idle agent counts its
 // megabytes; the dashboard's bundle too).
 
+import { headerNameProblem, headerValueProblem, secretValueProblem } from './header-checks.js'
+
 // Limits come from the control-plane spec; the server validates with exactly these values.
 export const TARGET_URL_MAX_CHARS = 2048
 export const TARGET_LABEL_MAX_CHARS = 200
@@ -160,6 +162,16 @@ export function maskUrlsIn (text: string): string {
   return text.includes('://') ? text.replace(URL_IN_TEXT, (url) => maskUrl(url)) : text
 }
 
+/** Issues of a received header map (absent is fine); a problem never quotes the value, which may be secret. */
+function headerIssues (path: string, value: unknown, valueProblem: (v: string) => string | undefined): FieldIssue[] {
+  if (value === undefined) return []
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [{ path, message: 'expected an object' }]
+  return Object.entries(value).flatMap(([name, v]) => {
+    const problem = headerNameProblem(name) ?? (typeof v === 'string' ? valueProblem(v) : 'expected a string')
+    return problem === undefined ? [] : [{ path: `${path}.${name}`, message: problem }]
+  })
+}
+
 /** An issue with one field of an input: its path and what was expected. */
 export interface FieldIssue { path: string, message: string }
 
@@ -197,5 +209,6 @@ export function targetIssues (value: unknown): FieldIssue[] {
   check('enabled', typeof t.enabled === 'boolean', 'expected true or false')
   check('lastStartedAt', t.lastStartedAt === null || t.lastStartedAt === undefined ||
     (typeof t.lastStartedAt === 'string' && !Number.isNaN(Date.parse(t.lastStartedAt))), 'expected an ISO-8601 time or null')
+  issues.push(...headerIssues('headers', t.headers, headerValueProblem), ...headerIssues('secretHeaders', t.secretHeaders, secretValueProblem))
   return issues
 }

@@ -7,6 +7,7 @@ import {
   seriesBucketMs, textProblem,
 } from './plain-checks.js'
 import { DEFAULT_EXPECTED_STATUSES } from './expected-statuses.js'
+import { TARGET_HEADERS_MAX, headerNameProblem, headerValueProblem, secretValueProblem } from './header-checks.js'
 import { BaselineComparison, ExpectedStatuses, OpenChange, RunVerdict, Thresholds } from './judging.js'
 
 /**
@@ -63,6 +64,46 @@ export const TargetLabels = z.record(
 ).refine((labels) => Object.keys(labels).length <= 20, { message: 'expected at most 20 labels' })
   .describe('Labels, e.g. { "team": "shop", "env": "prod" }')
 
+const HeaderValue = z.string().superRefine((value, ctx) => {
+  const problem = headerValueProblem(value)
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem })
+})
+const SecretHeaderValue = z.string().superRefine((value, ctx) => {
+  const problem = secretValueProblem(value)
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem })
+})
+
+/** A map of header names to `value`; names are checked here, as a record's key issue would lose its message. */
+function headerMap<V extends z.ZodType> (value: V) {
+  return z.record(z.string(), value).superRefine((headers, ctx) => {
+    const names = Object.keys(headers)
+    if (names.length > TARGET_HEADERS_MAX) {
+      ctx.addIssue({ code: 'custom', message: `expected at most ${TARGET_HEADERS_MAX} headers` })
+    }
+    for (const name of names) {
+      const problem = headerNameProblem(name)
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', path: [name], message: problem })
+    }
+  })
+}
+
+/** Request headers sent with every request to the site; shown on every read, so never put a credential here. */
+export const TargetHeaders = headerMap(HeaderValue)
+  .describe('Plain request headers, e.g. { "Accept": "application/json" }; shown on every read')
+
+/**
+ * Request headers whose values are secret: sealed at rest, never shown again (reads list their names only), sent
+ * only to the agents that run the site. A value may instead reference where the agent reads it when a run starts:
+ * `env:NAME` (an environment variable of the agent) or `file:/path` (a mounted Kubernetes Secret, a Vault agent file).
+ */
+export const TargetSecretHeaders = headerMap(SecretHeaderValue)
+  .describe('Secret request headers, e.g. { "Authorization": "Bearer …" } or { "X-Api-Key": "env:SHOP_API_KEY" }; ' +
+    'write-only')
+
+/** Secret headers to change: a value sets (or replaces) one, null removes it, a name left out keeps it. */
+export const TargetSecretHeadersPatch = headerMap(SecretHeaderValue.nullable())
+  .describe('Secret headers to set (a value) or remove (null); names left out keep their value')
+
 /** What an admin declares about a site to test. */
 export const TargetCreate = z.strictObject({
   url: HttpUrl,
@@ -75,6 +116,8 @@ export const TargetCreate = z.strictObject({
   thresholds: Thresholds.default({}),
   expectedStatuses: ExpectedStatuses.default([...DEFAULT_EXPECTED_STATUSES]),
   labels: TargetLabels.default({}),
+  headers: TargetHeaders.default({}),
+  secretHeaders: TargetSecretHeaders.default({}),
 })
 export type TargetCreate = z.input<typeof TargetCreate>
 
@@ -89,6 +132,8 @@ export const TargetPatch = z.strictObject({
   thresholds: Thresholds.optional(),
   expectedStatuses: ExpectedStatuses.optional(),
   labels: TargetLabels.optional(),
+  headers: TargetHeaders.optional().describe('Replaces every plain header'),
+  secretHeaders: TargetSecretHeadersPatch.optional(),
 }).refine((patch) => Object.keys(patch).length > 0, { message: 'expected at least one field to change' })
 export type TargetPatch = z.input<typeof TargetPatch>
 
@@ -105,6 +150,12 @@ export const Target = z.object({
   expectedStatuses: z.array(z.union([z.int(), z.string()])),
   /** Always sent by this server; optional so older servers' answers still parse. */
   labels: z.record(z.string(), z.string()).optional(),
+  /** Always sent by this server; optional so older servers' answers still parse. */
+  headers: z.record(z.string(), z.string()).optional(),
+  /** The names of the secret headers; their values are never read back. */
+  secretHeaderNames: z.array(z.string()).optional(),
+  /** When each secret header's value was last set, by name. */
+  secretHeadersChangedAt: z.record(z.string(), IsoTime).optional(),
   createdAt: IsoTime,
   updatedAt: IsoTime,
 })
@@ -136,6 +187,13 @@ export type TargetWithStats = z.infer<typeof TargetWithStats>
 export const AgentTarget = Target.extend({
   lastStartedAt: IsoTime.nullable(),
   effectiveThresholds: z.record(z.string(), z.array(z.string())).optional(),
+  /**
+   * The secret headers' values (or their `env:`/`file:` references), sent only on this route and only for enabled
+   * targets. The agent sends them with its requests and keeps them out of its results and logs.
+   */
+  secretHeaders: z.record(z.string(), z.string()).optional(),
+  /** Secret headers the control plane cannot open (sealed with a key it lacks): a run cannot send them. */
+  unreadableSecretHeaders: z.array(z.string()).optional(),
 })
 export type AgentTarget = z.infer<typeof AgentTarget>
 

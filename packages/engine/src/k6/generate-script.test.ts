@@ -5,12 +5,12 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { parseTestObject, type TestSpec } from '@loadfleet/core'
 import { describe, expect, it } from 'vitest'
-import { generateK6Script } from './generate-script.js'
+import { generateK6Script, secretHeaderEnv } from './generate-script.js'
 
 interface Call { method: string, url: string, body: unknown, params: Record<string, unknown> }
 
 /** Runs the script's module body with stand-ins for k6's modules, recording what it asks k6 to do. */
-function evaluate (script: string) {
+function evaluate (script: string, env: Record<string, string> = {}) {
   const calls: Call[] = []
   const checks: string[] = []
   const sleeps: number[] = []
@@ -29,9 +29,9 @@ function evaluate (script: string) {
     .replace('export const options', 'const options')
     .replace('export default function', 'function iteration')
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the point is to run the generated code
-  const run = new Function('http', 'check', 'sleep', `${body}\nreturn { options, iteration }`) as
+  const run = new Function('http', 'check', 'sleep', '__ENV', `${body}\nreturn { options, iteration }`) as
     (...args: unknown[]) => { options: Record<string, unknown>, iteration: () => void }
-  const { options, iteration } = run(http, check, (s: number) => sleeps.push(s))
+  const { options, iteration } = run(http, check, (s: number) => sleeps.push(s), env)
   iteration()
   return { options, calls, checks, sleeps }
 }
@@ -121,5 +121,22 @@ describe('generateK6Script', () => {
     expect(calls[1]?.params.timeout).toBe('60000ms')
     expect(checks).toEqual(['search status is 200|201=true'])
     expect(sleeps).toEqual([1])
+  })
+
+  it('keeps secret header values out of the script and passes them through k6\'s environment', () => {
+    const secret = 'Bearer s3cr3t-never-in-a-file'
+    const spec = specOf({ requests: [{ name: 'home', url: 'https://example.com/', headers: { accept: 'text/html' } }] })
+    const step = spec.requests[0]
+    if (step === undefined) throw new Error('no step')
+    const withSecret: typeof spec = {
+      ...spec, requests: [{ ...step, headers: { ...step.headers, authorization: secret }, secretHeaderNames: ['authorization'] }],
+    }
+    const script = generateK6Script(withSecret)
+    expect(script).not.toContain('s3cr3t')
+    const env = secretHeaderEnv(withSecret)
+    expect(Object.values(env)).toEqual([secret])
+    expect(Object.keys(env)[0]).toMatch(/^LOADFLEET_SECRET_HEADER_0_[0-9a-f]+$/)
+    const { calls } = evaluate(script, env)
+    expect(calls[0]?.params.headers).toEqual({ accept: 'text/html', authorization: secret })
   })
 })

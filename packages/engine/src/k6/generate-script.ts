@@ -65,13 +65,36 @@ export function checkName (step: RequestStep): string {
   return `${step.name} status is ${(step.expectStatus ?? []).join('|')}`
 }
 
+/** The environment variable that carries secret header `name` of step `index` to k6 (read as `__ENV`). */
+function secretHeaderEnvName (index: number, name: string): string {
+  return `LOADFLEET_SECRET_HEADER_${index}_${Buffer.from(name).toString('hex')}`
+}
+
+/**
+ * The secret header values of `spec`, by the environment variable the generated script reads each from: they reach
+ * k6 through its environment, never through the script file or its command line.
+ */
+export function secretHeaderEnv (spec: TestSpec): Record<string, string> {
+  const env: Record<string, string> = {}
+  spec.requests.forEach((step, index) => {
+    for (const name of step.secretHeaderNames ?? []) {
+      const value = step.headers[name]
+      if (value !== undefined) env[secretHeaderEnvName(index, name)] = value
+    }
+  })
+  return env
+}
+
 /** One step as data for the script: everything user-written travels as JSON, never as code. */
-function stepData (step: RequestStep) {
+function stepData (step: RequestStep, index: number) {
+  const secret = new Set(step.secretHeaderNames ?? [])
   return {
     method: step.method,
     url: step.url,
     body: step.body ?? null,
-    headers: step.headers,
+    headers: Object.fromEntries(Object.entries(step.headers).filter(([name]) => !secret.has(name))),
+    secretHeaders: Object.fromEntries([...secret].filter((name) => name in step.headers)
+      .map((name) => [name, secretHeaderEnvName(index, name)])),
     timeout: ms(step.timeoutMs),
     name: step.name,
     expect: step.expectStatus,
@@ -95,11 +118,13 @@ import { check, sleep } from 'k6'
 
 export const options = ${literal(k6Options(spec))}
 
-const STEPS = ${literal(spec.requests.map(stepData))}
+const STEPS = ${literal(spec.requests.map((step, index) => stepData(step, index)))}
 const SLEEP_SECONDS = ${literal(spec.sleepMs / 1000)}
 
 const PREPARED = STEPS.map((step) => {
-  const params = { headers: step.headers, timeout: step.timeout, tags: { name: step.name } }
+  const headers = Object.assign({}, step.headers)
+  for (const [name, variable] of Object.entries(step.secretHeaders)) headers[name] = __ENV[variable]
+  const params = { headers, timeout: step.timeout, tags: { name: step.name } }
   if (step.expect !== null) params.responseCallback = http.expectedStatuses(...step.expect)
   return { step, params }
 })

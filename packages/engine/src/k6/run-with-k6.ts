@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline'
 import {
   addK6JsonLine, emptyK6ResponseCounts, parseK6SummaryExport, type K6SummaryData, type RunResult, type TestSpec,
 } from '@loadfleet/core'
-import { generateK6Script } from './generate-script.js'
+import { generateK6Script, secretHeaderEnv } from './generate-script.js'
 
 /** Options of `runWithK6`. */
 export interface RunWithK6Options {
@@ -64,7 +64,7 @@ export async function runWithK6 (spec: TestSpec, options: RunWithK6Options): Pro
     // The test's own stats (its default includes p(99), which the control plane stores), never a fixed list.
     const args = ['run', '--summary-export', summaryPath, '--summary-trend-stats', spec.summaryTrendStats.join(','),
       '--no-usage-report', '--no-color', ...out, scriptPath]
-    const exit = await runProcess(options.k6Binary, args, options)
+    const exit = await runProcess(options.k6Binary, args, { ...options, env: secretHeaderEnv(spec) })
     if (options.countResponses === true) Object.assign(base, await countResponses(outPath))
     const finishedAt = Date.now()
     const wall = { finishedAt, durationMs: finishedAt - startedAt }
@@ -128,11 +128,13 @@ async function readSummary (path: string): Promise<K6SummaryData | undefined> {
 }
 
 /** Spawns k6, streams stdout lines, remembers the last stderr line, and stops k6 when the signal fires. */
-function runProcess (binary: string, args: string[], options: RunWithK6Options): Promise<K6Exit> {
+function runProcess (
+  binary: string, args: string[], options: RunWithK6Options & { env: Record<string, string> },
+): Promise<K6Exit> {
   return new Promise((resolve) => {
     let lastStderr = ''
     let killTimer: NodeJS.Timeout | undefined
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } })
     createInterface({ input: child.stdout }).on('line', (line) => options.onStdout?.(line))
     createInterface({ input: child.stderr }).on('line', (line) => {
       if (line.trim() !== '') lastStderr = line.trim()

@@ -19,6 +19,10 @@ export interface TargetRow {
   updated_at: number
   /** JSON object of the site's labels (rule selectors, silences). */
   labels_json: string
+  /** JSON object of the plain request headers. */
+  headers_json: string
+  /** JSON `{ name: { value, changedAt } }` of the secret headers; each value sealed (see secret-box.ts). */
+  secret_headers_json: string
 }
 
 export interface AgentRow {

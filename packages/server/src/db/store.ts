@@ -20,8 +20,18 @@ import { effectiveThresholds, thresholdsRecord } from '../judging/judge-run.js'
 import { RunJudgedHook } from '../judging/run-judged-hook.js'
 import { SecretBox } from '../secret-box.js'
 import {
+  openSecretHeaders, parseStoredSecretHeaders, patchSecretHeaders, type StoredSecretHeaders,
+} from '../target-secret-headers.js'
+import {
   baselineComparisonOf, relativeChangeOf, targetBaseline, toChange, trackChanges,
 } from '../judging/track-changes.js'
+
+/** What every agent poll answers from: the targets, the default thresholds, the opened secret headers. */
+interface TargetsForAgents {
+  targets: Target[]
+  defaultThresholds: Config['defaultThresholds']
+  secretHeaders: Map<string, { values: Record<string, string>, unreadable: string[] }>
+}
 
 export interface Repos {
   targets: TargetsRepo
@@ -47,6 +57,34 @@ function reposOf (db: Kysely<Database>): Repos {
 
 type Diff = Record<string, { from: unknown, to: unknown }>
 
+/** A target to create, with its secret headers' plaintext values (or references). */
+export type TargetCreateSpec = TargetSpec & { secretHeaders?: Record<string, string> | undefined }
+/** A target update; `secretHeaders` sets (a value) or removes (null) headers, names left out keep theirs. */
+export type TargetUpdateSpec = TargetSpecPatch & { secretHeaders?: Record<string, string | null> | undefined }
+
+/** A header named twice (names are case-insensitive), plain or secret, would be sent twice. */
+function duplicateHeaderIssues (plain: Record<string, string>, secret: Record<string, unknown>): FieldIssue[] {
+  const seen = new Map<string, string>()
+  const issues: FieldIssue[] = []
+  const entries: Array<[string, string]> = [
+    ...Object.keys(plain).map((name): [string, string] => ['body.headers', name]),
+    ...Object.keys(secret).map((name): [string, string] => ['body.secretHeaders', name]),
+  ]
+  for (const [path, name] of entries) {
+    const first = seen.get(name.toLowerCase())
+    if (first !== undefined) {
+      issues.push({ path: `${path}.${name}`, message: `header names are case-insensitive: "${name}" is also set as ${first}` })
+    }
+    seen.set(name.toLowerCase(), `${path}.${name}`)
+  }
+  return issues
+}
+
+/** A target's secret header names as a stored map, for checks that need the names only. */
+function namesOnly (target: Target): StoredSecretHeaders {
+  return Object.fromEntries((target.secretHeaderNames ?? []).map((name) => [name, { value: '', changedAt: 0 }]))
+}
+
 /** A baseline to pin: chosen runs, or a time range (epoch ms). */
 export interface BaselinePinSpec { runIds?: string[] | undefined, from?: number, to?: number }
 
@@ -60,7 +98,7 @@ export class Store {
   readonly repos: Repos
   /** Subscribe with `store.runJudged.onRunJudged(listener)` to hear of every newly judged run. */
   readonly runJudged = new RunJudgedHook()
-  #targetsCache: { at: number, targets: Target[], defaultThresholds: Config['defaultThresholds'] } | undefined
+  #targetsCache: TargetsForAgents & { at: number } | undefined
   #targetsGeneration = 0
 
   /** Seals and opens secrets at rest; without one given, values sealed by this store are readable only by it. */
@@ -193,27 +231,36 @@ export class Store {
 
   /** The agent's target list with its own last start per target, so a restarted agent does not burst. */
   async targetsForAgent (agentName: string): Promise<AgentTarget[]> {
-    const [{ targets, defaultThresholds }, starts] = await Promise.all([
+    const [{ targets, defaultThresholds, secretHeaders }, starts] = await Promise.all([
       this.#targets(), this.repos.targets.lastStartsOf(agentName),
     ])
     return targets.map((target) => {
       const last = starts.get(target.id)
+      // Secret values go only to agents, and only for targets they run.
+      const secret = target.enabled ? secretHeaders.get(target.id) : undefined
       return {
         ...target,
         lastStartedAt: last === undefined ? null : new Date(last).toISOString(),
         effectiveThresholds: thresholdsRecord(effectiveThresholds(defaultThresholds, target.thresholds)),
+        ...(secret === undefined ? {} : { secretHeaders: secret.values }),
+        ...(secret === undefined || secret.unreadable.length === 0
+          ? {}
+          : { unreadableSecretHeaders: secret.unreadable }),
       }
     })
   }
 
-  /** The targets and the default thresholds, which agents receive merged into each target. */
-  async #targets (): Promise<{ targets: Target[], defaultThresholds: Config['defaultThresholds'] }> {
+  /** The targets, the default thresholds (agents receive them merged into each target) and the opened secrets. */
+  async #targets (): Promise<TargetsForAgents> {
     const cached = this.#targetsCache
     if (cached !== undefined && Date.now() - cached.at < TARGETS_CACHE_MS) return cached
     const generation = this.#targetsGeneration
     const at = Date.now()
-    const [targets, config] = await Promise.all([this.repos.targets.list(), this.repos.config.get()])
-    const fresh = { at, targets, defaultThresholds: config.defaultThresholds }
+    const [targets, config, sealed] = await Promise.all([
+      this.repos.targets.list(), this.repos.config.get(), this.repos.targets.secretHeadersJsonByTarget(),
+    ])
+    const secretHeaders = new Map([...sealed].map(([id, json]) => [id, openSecretHeaders(this.secrets, json)]))
+    const fresh = { at, targets, defaultThresholds: config.defaultThresholds, secretHeaders }
     // A write that committed while this read ran may not be in it: then don't cache it.
     if (generation === this.#targetsGeneration) this.#targetsCache = fresh
     return fresh
@@ -231,29 +278,48 @@ export class Store {
     }
   }
 
-  async createTarget (spec: TargetSpec, actor: string): Promise<Target> {
+  async createTarget (createSpec: TargetCreateSpec, actor: string): Promise<Target> {
+    const { secretHeaders = {}, ...spec } = createSpec
+    const issues = duplicateHeaderIssues(spec.headers ?? {}, secretHeaders)
+    if (issues.length > 0) throw new RequestInvalid({ issues })
     return await this.#writeTargets(async (r) => {
       const now = Date.now()
-      const target = await r.targets.create({ id: randomUUID(), spec, now })
+      const { stored } = patchSecretHeaders({ box: this.secrets, stored: {}, patch: secretHeaders, now })
+      const target = await r.targets.create({ id: randomUUID(), spec, now, secretHeadersJson: JSON.stringify(stored) })
+      // The audit entry is the target as reads show it: secret header names, never their values.
       await r.audit.add({ at: now, actor, action: 'create', entity: 'target', entityId: target.id, change: target })
       return target
     })
   }
 
-  async updateTarget (id: string, patch: TargetSpecPatch, actor: string): Promise<Target> {
+  async updateTarget (id: string, update: TargetUpdateSpec, actor: string): Promise<Target> {
+    const { secretHeaders: secretPatch, ...rest } = update
+    let patch: TargetSpecPatch = rest
     return await this.#writeTargets(async (r) => {
       const before = await r.targets.get(id)
-      if (before === undefined) throw new TargetNotFound({ id })
+      const sealedBefore = await r.targets.secretHeadersJsonOf(id)
+      if (before === undefined || sealedBefore === undefined) throw new TargetNotFound({ id })
+      const now = Date.now()
+      const secret = secretPatch === undefined
+        ? undefined
+        : patchSecretHeaders({
+          box: this.secrets, stored: parseStoredSecretHeaders(sealedBefore), patch: secretPatch, now,
+        })
+      const issues = duplicateHeaderIssues(patch.headers ?? before.headers ?? {}, secret?.stored ?? namesOnly(before))
+      if (issues.length > 0) throw new RequestInvalid({ issues })
       // The dashboard shows the masked URL; sending it back unchanged keeps the real one.
       if (patch.url !== undefined && patch.url !== before.url && patch.url === maskUrl(before.url)) {
         patch = { ...patch, url: undefined }
       }
-      const now = Date.now()
-      await r.targets.update(id, patch, now)
-      const diff: Diff = {}
+      await r.targets.update(id, patch, now, secret === undefined ? undefined : JSON.stringify(secret.stored))
+      const diff: Record<string, unknown> = {}
       for (const [field, to] of Object.entries(patch)) {
         const from = before[field as keyof TargetSpec]
         if (to !== undefined && JSON.stringify(from) !== JSON.stringify(to)) diff[field] = { from, to }
+      }
+      // Redacted: which secret headers were set or removed, never a value.
+      if (secret !== undefined && secret.set.length + secret.removed.length > 0) {
+        diff.secretHeaders = { set: secret.set, removed: secret.removed }
       }
       await r.audit.add({ at: now, actor, action: 'update', entity: 'target', entityId: id, change: diff })
       const after = await r.targets.get(id)

@@ -19,7 +19,14 @@ const UNLIMITED: AuthLimits = {
   perUser: { maxFailures: Number.MAX_SAFE_INTEGER, windowMs: 1000 },
 }
 
-export interface InjectApp { app: FastifyInstance, store: Store, dataDir: string, close (): Promise<void> }
+export interface InjectApp {
+  app: FastifyInstance
+  store: Store
+  dataDir: string
+  /** The PostgreSQL database's URL; undefined for SQLite (the file is dataDir/loadfleet.db). */
+  databaseUrl: string | undefined
+  close (): Promise<void>
+}
 
 /** The real app and store without listening, for app.inject() route contracts. */
 export async function createInjectApp (options: {
@@ -59,6 +66,7 @@ export async function createInjectApp (options: {
     app,
     store,
     dataDir: db.dataDir,
+    databaseUrl: db.databaseUrl,
     async close () {
       await app.close()
       await store.close()

@@ -6,6 +6,7 @@ import { agentHealthMigration } from './0004-agent-health.js'
 import { alertsMigration } from './0005-alerts.js'
 import { oneOpenChangeMigration } from './0006-one-open-change.js'
 import { agentCredentialsMigration } from './0007-agent-credentials.js'
+import { targetHeadersMigration } from './0008-target-headers.js'
 
 export type DialectName = 'sqlite' | 'postgres'
 
@@ -21,6 +22,7 @@ export function migrationProvider (dialect: DialectName): MigrationProvider {
         '0005-alerts': { up: (db: Kysely<unknown>) => alertsMigration(db) },
         '0006-one-open-change': { up: (db: Kysely<unknown>) => oneOpenChangeMigration(db) },
         '0007-agent-credentials': { up: (db: Kysely<unknown>) => agentCredentialsMigration(db) },
+        '0008-target-headers': { up: (db: Kysely<unknown>) => targetHeadersMigration(db) },
       })
     },
   }

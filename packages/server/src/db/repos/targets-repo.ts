@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely'
 import type { Target } from '@loadfleet/api'
 import type { Database, TargetRow } from '../schema.js'
+import { secretHeadersShown } from '../../target-secret-headers.js'
 
 /** A fully defaulted target as the admin API parsed it. */
 export interface TargetSpec {
@@ -14,6 +15,8 @@ export interface TargetSpec {
   expectedStatuses: Array<number | string>
   /** Absent = no labels. */
   labels?: Record<string, string> | undefined
+  /** Plain request headers; absent = none. */
+  headers?: Record<string, string> | undefined
 }
 
 /** A partial update, as the admin API parsed it. */
@@ -22,10 +25,11 @@ export type TargetSpecPatch = { [K in keyof TargetSpec]?: TargetSpec[K] | undefi
 const FIELD_COLUMNS = {
   url: 'url', label: 'label', vus: 'vus', durationS: 'duration_s', runIntervalMs: 'run_interval_ms', enabled: 'enabled',
   thresholds: 'thresholds_json', expectedStatuses: 'expected_statuses_json',
-  labels: 'labels_json',
+  labels: 'labels_json', headers: 'headers_json',
 } as const satisfies Record<keyof TargetSpec, keyof TargetRow>
 
 export function toTarget (row: Selectable<TargetRow>): Target {
+  const secret = secretHeadersShown(row.secret_headers_json)
   return {
     id: row.id,
     url: row.url,
@@ -37,6 +41,9 @@ export function toTarget (row: Selectable<TargetRow>): Target {
     thresholds: JSON.parse(row.thresholds_json) as Record<string, string[]>,
     expectedStatuses: JSON.parse(row.expected_statuses_json) as Array<number | string>,
     labels: JSON.parse(row.labels_json) as Record<string, string>,
+    headers: JSON.parse(row.headers_json) as Record<string, string>,
+    secretHeaderNames: secret.names,
+    secretHeadersChangedAt: secret.changedAt,
     createdAt: new Date(Number(row.created_at)).toISOString(),
     updatedAt: new Date(Number(row.updated_at)).toISOString(),
   }
@@ -60,7 +67,8 @@ export class TargetsRepo {
     return row === undefined ? undefined : toTarget(row)
   }
 
-  async create (options: { id: string, spec: TargetSpec, now: number }): Promise<Target> {
+  /** `secretHeadersJson` is already sealed (see target-secret-headers.ts); absent = none. */
+  async create (options: { id: string, spec: TargetSpec, now: number, secretHeadersJson?: string }): Promise<Target> {
     const { id, spec, now } = options
     const row: TargetRow = {
       id, url: spec.url, label: spec.label, vus: spec.vus, duration_s: spec.durationS,
@@ -68,13 +76,17 @@ export class TargetsRepo {
       thresholds_json: JSON.stringify(spec.thresholds), expected_statuses_json: JSON.stringify(spec.expectedStatuses),
       created_at: now, updated_at: now,
       labels_json: JSON.stringify(spec.labels ?? {}),
+      headers_json: JSON.stringify(spec.headers ?? {}),
+      secret_headers_json: options.secretHeadersJson ?? '{}',
     }
     await this.#db.insertInto('targets').values(row).execute()
     return toTarget(row)
   }
 
-  async update (id: string, patch: TargetSpecPatch, now: number): Promise<void> {
+  /** `secretHeadersJson`, when given, replaces the sealed secret headers. */
+  async update (id: string, patch: TargetSpecPatch, now: number, secretHeadersJson?: string): Promise<void> {
     const set: Partial<TargetRow> = { updated_at: now }
+    if (secretHeadersJson !== undefined) set.secret_headers_json = secretHeadersJson
     for (const [field, value] of Object.entries(patch) as Array<[keyof TargetSpec, TargetSpec[keyof TargetSpec]]>) {
       if (value === undefined) continue
       const column = FIELD_COLUMNS[field]
@@ -83,6 +95,19 @@ export class TargetsRepo {
         : typeof value === 'object' ? JSON.stringify(value) : value
     }
     await this.#db.updateTable('targets').set(set).where('id', '=', id).execute()
+  }
+
+  /** The sealed secret headers of one target (JSON), or undefined when there is no such target. */
+  async secretHeadersJsonOf (id: string): Promise<string | undefined> {
+    const row = await this.#db.selectFrom('targets').select('secret_headers_json').where('id', '=', id).executeTakeFirst()
+    return row?.secret_headers_json
+  }
+
+  /** The sealed secret headers (JSON) of every target that has any, by target id. */
+  async secretHeadersJsonByTarget (): Promise<Map<string, string>> {
+    const rows = await this.#db.selectFrom('targets').select(['id', 'secret_headers_json'])
+      .where('secret_headers_json', '!=', '{}').execute()
+    return new Map(rows.map((row) => [row.id, row.secret_headers_json]))
   }
 
   async delete (id: string): Promise<void> {
