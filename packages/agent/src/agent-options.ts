@@ -11,7 +11,7 @@ import { DEFAULT_DELIVERY_MAX_ATTEMPTS } from './deliverer.js'
 export interface AgentOptions {
   /** DASHBOARD_URL: base URL of the control plane. */
   dashboardUrl: string
-  /** DASHBOARD_SECRET: the agents' bearer token. Never logged. */
+  /** DASHBOARD_SECRET: the enrolment secret this agent registers with. Never logged. */
   dashboardSecret: string
   /** AGENT_NAME: identity of this agent (upsert key); the host/pod name by default. */
   agentName: string
@@ -64,7 +64,7 @@ export function agentOptionsFromEnv (env: Env): { options?: AgentOptions, errors
   const dashboardUrl = env.DASHBOARD_URL ?? 'http://localhost:3000'
   if (!isHttpUrl(dashboardUrl)) errors.push('DASHBOARD_URL: expected an http:// or https:// URL')
   const dashboardSecret = env.DASHBOARD_SECRET ?? ''
-  if (dashboardSecret === '') errors.push('DASHBOARD_SECRET: expected the control plane\'s agent token')
+  if (dashboardSecret === '') errors.push('DASHBOARD_SECRET: expected the control plane\'s enrolment secret')
   const agentName = nonEmpty(env.AGENT_NAME) ?? hostname()
   if (!AGENT_NAME_PATTERN.test(agentName)) {
     errors.push(`AGENT_NAME=${JSON.stringify(agentName)}: expected letters, digits, ".", "_" or "-" (at most ${AGENT_NAME_MAX_CHARS})`)

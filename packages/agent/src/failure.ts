@@ -25,7 +25,7 @@ export function classifyFailure (err: unknown): FailureKind {
 /** Thrown when the control plane rejects the enrolment secret (DASHBOARD_SECRET) at registration. */
 export class AgentTokenRejected extends Error {
   constructor (options?: ErrorOptions) {
-    super('the control plane rejected DASHBOARD_SECRET (HTTP 401): set it to the control plane\'s agent token', options)
+    super('the control plane rejected DASHBOARD_SECRET (HTTP 401): set it to the control plane\'s enrolment secret', options)
     this.name = 'AgentTokenRejected'
   }
 }

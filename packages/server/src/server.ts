@@ -23,7 +23,7 @@ export interface RunningServer {
   url: string
   /** `user:password` for admin routes. */
   adminAuth: string
-  /** Bearer token for agent routes (DASHBOARD_SECRET). */
+  /** The agents' enrolment secret (DASHBOARD_SECRET), the bearer token of agent registration. */
   agentToken: string
   /** Secrets generated at this start; the CLI prints these once. */
   generatedSecrets: Secrets['generated']

@@ -19,7 +19,7 @@ export interface ServerOptions {
   databaseUrl?: string
   /** `user:password`. */
   adminBasicAuth?: string
-  /** The agents' bearer token. */
+  /** The agents' enrolment secret: it registers agents, each of which is then issued a credential of its own. */
   dashboardSecret?: string
   reaper?: ReaperOptions
   /** Alert evaluation and delivery timing; `externalUrl` is the dashboard URL that notifications link to. */

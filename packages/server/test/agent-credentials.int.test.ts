@@ -176,6 +176,10 @@ describe.each(['sqlite', 'postgres'] as const)('concurrent forged finishes on %s
     expect(stored).toMatchObject({ status: 'passed', errorMessage: null, summary: { by: 'owner' } })
     // The owner's retry (an answer lost on the way) is the same result: accepted again, never a 409.
     expect(await agentA.finishRun('owner', runId, real)).toEqual(finished)
+    // Counted as refused authentications (LF_RUN_NOT_OWNED ones authenticated fine), yet never rate-limited.
+    const scrape = await (await fetch(`${server.url}/api/metrics`)).text()
+    const forbidden = /^loadfleet_auth_failures_total\{reason="forbidden"\} (\d+)$/m.exec(scrape)?.[1]
+    expect(Number(forbidden)).toBe(3 * FORGERIES / 2)
     const agents = (await admin.dashboardAgents()).data
     expect(agents.find((x) => x.name === 'forger')).toMatchObject({ status: 'online', currentRunId: null })
     expect(agents.find((x) => x.name === 'owner')).toMatchObject({ currentRunId: null })

@@ -22,7 +22,7 @@ export const SERVER_ENVIRONMENT_HELP = [
   '  DATABASE_URL             postgres://… selects PostgreSQL instead of SQLite',
   '  ADMIN_BASIC_AUTH         user:password for /api/admin/* (generated at first start; at least 12 characters,',
   '                           no placeholder such as CHANGE-ME)',
-  '  DASHBOARD_SECRET         the agents\' bearer token (generated at first start)',
+  '  DASHBOARD_SECRET         the agents\' enrolment secret (generated at first start)',
   '  DASHBOARD_REQUIRE_AUTH   true: the dashboard\'s read API needs the admin login (false)',
   '  LOADFLEET_SECRET_KEY     key sealing secrets at rest (base64, 32 bytes; default DATA_DIR/secret.key);',
   '                           also LOADFLEET_SECRET_KEY_FILE, LOADFLEET_SECRET_KEYS_PREVIOUS for rotation',

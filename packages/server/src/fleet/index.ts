@@ -28,7 +28,7 @@ export interface FleetDeps {
   getDesiredCount (): Promise<number>
   /** Where spawned agents reach the control plane (DASHBOARD_URL). */
   serverUrl: string
-  /** The agents' bearer token (DASHBOARD_SECRET). */
+  /** The agents' enrolment secret (DASHBOARD_SECRET). */
   agentToken: string
   env: Record<string, string | undefined>
   /** DATA_DIR; the process scaler keeps each agent's TMP_DIR and log under `<dataDir>/agents/<name>`. */
