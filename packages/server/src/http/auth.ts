@@ -52,9 +52,9 @@ function matches (given: string | undefined, expected: Buffer): boolean {
 }
 
 /**
- * Checks admin basic auth, the agents' enrolment secret and their own credentials in constant time; every failure looks the same to the client,
- * is logged (never with the secret) and counted, and too many failures from one address or for one user are
- * refused with 429 and Retry-After before any credential is checked.
+ * Checks admin basic auth, the agents' enrolment secret and their own credentials in constant time; every failure
+ * looks the same to the client, is logged (never with the secret) and counted, and too many failures from one address
+ * or for one user are refused with 429 and Retry-After before any credential is checked.
  */
 export class Auth {
   readonly #admin: Buffer
