@@ -1,6 +1,7 @@
 // Engine benchmark (not a test): Loadfleet beside autocannon, wrk and k6 against one local target.
 // Env: BENCH_SECONDS (default 10), BENCH_ROUNDS (default 3), BENCH_MEMORY_SECONDS (default 20),
-// BENCH_MEMORY_VUS (default "1000,10000"), BENCH_SKIP_MEMORY=1, K6_BINARY. Writes bench/results/engine.{md,json}.
+// BENCH_MEMORY_VUS (default "1000,10000"), BENCH_SKIP_MEMORY=1, K6_BINARY, BENCH_NAME (default engine).
+// Writes bench/results/$BENCH_NAME.{md,json}.
 import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import { dirname, join } from 'node:path'
@@ -105,8 +106,9 @@ async function main () {
     loadAfter,
     notes,
   }
-  writeResults({ mdPath: join(RESULTS, 'engine.md'), jsonPath: join(RESULTS, 'engine.json'), info, cases })
-  console.log(`\nwrote ${join(RESULTS, 'engine.md')} and engine.json`)
+  const name = process.env.BENCH_NAME ?? 'engine'
+  writeResults({ mdPath: join(RESULTS, `${name}.md`), jsonPath: join(RESULTS, `${name}.json`), info, cases })
+  console.log(`\nwrote ${join(RESULTS, `${name}.md`)} and ${name}.json`)
 }
 
 await main()

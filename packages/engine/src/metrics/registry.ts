@@ -15,6 +15,8 @@ export interface SampleOrigin {
   name: string
   method: string
   scenario: string
+  /** A script's other tags on the request (its `tags` param, group, VU and scenario tags). */
+  tags?: Readonly<Record<string, string>>
 }
 
 const EXPECTED_SELECTOR = 'http_req_duration{expected_response:true}'
@@ -99,7 +101,7 @@ export class MetricsRegistry {
     tags.expected_response = expected ? 'true' : 'false'
     tags.error_kind = s.errorKind ?? ''
     for (const sub of this.#subMetrics) {
-      if (!sub.matches(tags)) continue
+      if (!sub.matches(tags, origin.tags)) continue
       if (sub.trend !== undefined) sub.trend.record(hopValue(s, sub.metric as HttpTrendName))
       else if (sub.rate !== undefined) sub.rate.add(!expected)
       else if (sub.counter !== undefined) {

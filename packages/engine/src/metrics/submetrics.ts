@@ -58,9 +58,10 @@ export class HttpSubMetric {
       metric === 'http_req_failed'
   }
 
-  matches (tags: HttpTags): boolean {
+  /** `extra`: a script's own request tags (and group, VU and scenario tags), for keys that are not built-in tags. */
+  matches (tags: HttpTags, extra?: Readonly<Record<string, string>>): boolean {
     for (const [key, value] of this.#tags) {
-      if (tags[key] !== value) return false
+      if ((Object.hasOwn(tags, key) ? tags[key] : extra?.[key]) !== value) return false
     }
     return true
   }

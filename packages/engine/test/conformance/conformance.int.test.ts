@@ -163,6 +163,18 @@ describe('k6 scripts on the built-in engine', () => {
     expect(count(r, 'http_reqs')).toBe(6)
   })
 
+  it('request-tags: thresholds filter on the request tags and the group; URL credentials become basic auth', async () => {
+    const r = await run('request-tags.js')
+    expect(r.result.metrics['http_reqs{type:api}']?.values.count).toBe(2)
+    expect(r.result.metrics['http_reqs{group:::checkout}']?.values.count).toBe(2)
+    expect(verdicts(r)).toEqual({
+      'http_reqs{type:api} count==2': true,
+      'http_reqs{group:::checkout} count==2': true,
+      'http_req_duration{group:::checkout} max<5000': true,
+    })
+    expect(checks(r)).toEqual({ '::basic auth from the URL': '2/0' })
+  })
+
   it('timeout: a request past its timeout has status 0 and error code 1050', async () => {
     const r = await run('timeout.js')
     expect(checks(r)).toEqual({ '::status 0': '1/0', '::timeout code': '1/0', '::error text': '1/0' })

@@ -1,6 +1,7 @@
 import { parseDurationMs } from '@loadfleet/core'
 import { K6Response, failedResponse } from './response.js'
 import type { ResponseType } from './response.js'
+import type { SampleOrigin } from '../../metrics/index.js'
 import { text } from './vu-state.js'
 import type { ScriptVuState } from './vu-state.js'
 
@@ -83,6 +84,11 @@ export function createHttpModule (vu: ScriptVuState): Record<string, unknown> {
       } catch {
         return failedResponse(href, `invalid URL '${href}'`, 1020)
       }
+      // As Go's client: credentials in the URL become basic authentication.
+      if (target.username !== '' && headers.authorization === undefined) {
+        const user = `${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}`
+        headers.authorization = `Basic ${Buffer.from(user).toString('base64')}`
+      }
       spec = { method: m, url: target, headers, timeoutMs, maxRedirects, capture: true }
       if (bytes !== undefined) spec.body = bytes
       if (plain) {
@@ -102,8 +108,10 @@ export function createHttpModule (vu: ScriptVuState): Record<string, unknown> {
         ? (s: number) => p.responseCallback?.matches(s) === true
         : vu.expected ?? vu.run.defaultExpected
     const metrics = vu.run.metrics
-    const tags = p.tags ?? {}
-    const origin = { name: tags.name === undefined ? href : text(tags.name), method: m, scenario: vu.scenario }
+    const origin: SampleOrigin = { name: p.tags?.name === undefined ? href : text(p.tags.name), method: m,
+      scenario: vu.scenario }
+    const extra = extraTags(vu, p.tags)
+    if (extra !== undefined) origin.tags = extra
     const last = ch.hops.length - 1
     for (let i = 0; i <= last; i++) {
       const hop = ch.hops[i]
@@ -155,12 +163,26 @@ export function createHttpModule (vu: ScriptVuState): Record<string, unknown> {
     },
     expectedStatuses,
     cookieJar: () => vu.cookies.api(),
+    // k6's tagged template for URLs; here it simply builds the string.
+    url: (strings: TemplateStringsArray, ...values: unknown[]) =>
+      strings.reduce((out, s, i) => out + s + (i < values.length ? text(values[i]) : ''), ''),
     setResponseCallback: (cb: ExpectedStatuses | null) => {
       vu.expected = cb === null ? () => true : (s) => cb.matches(s)
     },
   }
   mod.default = mod
   return mod
+}
+
+/** Tags beyond the built-in ones a threshold filter may name; undefined (no allocation) when there are none. */
+function extraTags (vu: ScriptVuState, own: Record<string, unknown> | undefined): Record<string, string> | undefined {
+  const scenarioTags = Object.keys(vu.scenarioTags).length > 0
+  const vuTags = Object.keys(vu.tags).length > 0
+  if (own === undefined && !scenarioTags && !vuTags && vu.groupPath === '') return undefined
+  const out: Record<string, string> = { ...vu.scenarioTags, ...vu.tags }
+  if (vu.groupPath !== '') out.group = vu.groupPath
+  for (const [k, v] of Object.entries(own ?? {})) out[k] = text(v)
+  return out
 }
 
 /** The cookie header of a request: the jar's cookies for the URL, the request's own `cookies` param, a set header. */
