@@ -12,9 +12,21 @@ import { dashboardRoutes } from './http/routes/dashboard-routes.js'
 import { agentRoutes } from './http/routes/agent-routes.js'
 import { operationsRoutes } from './http/routes/operations-routes.js'
 import { alertAdminRoutes, alertDashboardRoutes } from './http/routes/alerts-routes.js'
+import { tokenRoutes } from './http/routes/token-routes.js'
+import { assertClassified } from './http/access.js'
 import { installSecurityHeaders, registerWeb } from './http/web-static.js'
 import { REDACTED_PATHS } from './logger.js'
 import type { LogDestination } from './log-format.js'
+
+/** One registered route, as the role matrix enumerates them. */
+export interface RouteEntry { method: string, url: string }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route the app registered (method and URL pattern), in registration order. */
+    routeTable: RouteEntry[]
+  }
+}
 
 export interface AppOptions {
   deps: RouteDeps
@@ -43,6 +55,15 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
     clientErrorHandler,
     forceCloseConnections: 'idle',
   })
+  const routeTable: RouteEntry[] = []
+  app.decorate('routeTable', routeTable)
+  // Every route gets an access class before it can answer, so none is reachable by a role by accident.
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      assertClassified(method, route.url)
+      routeTable.push({ method, url: route.url })
+    }
+  })
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   installErrorHandler(app)
@@ -63,7 +84,8 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
           basicAuth: { type: 'http', scheme: 'basic', description: 'ADMIN_BASIC_AUTH (user:password)' },
           bearerAuth: {
             type: 'http', scheme: 'bearer',
-            description: 'Agents: DASHBOARD_SECRET to register; the credential registration answers for every other route',
+            description: 'API tokens (lf_…) on admin and dashboard routes; agents: DASHBOARD_SECRET to register, then ' +
+              'the credential registration answers',
           },
         },
       },
@@ -78,6 +100,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(operationsRoutes(options.deps))
   await app.register(alertAdminRoutes(options.deps))
   await app.register(alertDashboardRoutes(options.deps))
+  await app.register(tokenRoutes(options.deps))
   await registerWeb(app, options.webDist)
   return app
 }

@@ -35,6 +35,13 @@ export const AgentNotFound = defineError('LF_AGENT_NOT_FOUND', 404,
 export const AgentForbidden = defineError('LF_AGENT_FORBIDDEN', 403,
   (d: { name: string }) => `This credential was issued to another agent, not "${d.name}"; ` +
     'each agent uses the credential it was given when it registered')
+/** An authenticated caller whose role lacks what the route needs. */
+export const PermissionDenied = defineError('LF_PERMISSION_DENIED', 403,
+  (d: { permission: string, role: string, route: string }) =>
+    `${d.route} needs the "${d.permission}" permission, which the role "${d.role}" does not have; ` +
+    'use a token of a role that has it')
+export const ApiTokenNotFound = defineError('LF_API_TOKEN_NOT_FOUND', 404,
+  (d: { id: string }) => `No API token with id "${d.id}"`)
 export const RunNotOwned = defineError('LF_RUN_NOT_OWNED', 403,
   (d: { id: string }) => `Run "${d.id}" was started by another agent; only the agent that started a run can report it`)
 export const RunNotFound = defineError('LF_RUN_NOT_FOUND', 404,

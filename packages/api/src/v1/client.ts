@@ -8,6 +8,7 @@ import type {
   AlertChannel, AlertChannelCreate, AlertChannelPatch, AlertChannelTestResult, AlertRule, AlertRuleCreate,
   AlertRulePatch, AlertsOverview, Silence, SilenceCreate,
 } from './alerts.js'
+import type { ApiToken, ApiTokenCreate, ApiTokenCreated } from './tokens.js'
 import { ROUTES } from './routes.js'
 
 /** A non-2xx answer from the API, rebuilt from its `{ code, message, details }` body. */
@@ -29,6 +30,8 @@ export interface ApiClientOptions {
   baseUrl: string
   /** `user:password` for admin routes. */
   adminAuth?: string
+  /** An API token (`lf_…`) for admin and dashboard routes instead of `adminAuth`; its role decides what it may do. */
+  apiToken?: string
   /** The enrolment secret (DASHBOARD_SECRET) that registers agents. */
   agentToken?: string
   /** Credentials already issued, by agent name (`registerAgent` adds to them). */
@@ -68,7 +71,9 @@ export class ApiClient {
   async request<T> (method: string, path: string, init: RequestInit = {}): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' }
     if (init.body !== undefined) headers['content-type'] = 'application/json'
-    if (init.auth === 'admin' && this.#options.adminAuth !== undefined) {
+    if (init.auth === 'admin' && this.#options.apiToken !== undefined) {
+      headers.authorization = `Bearer ${this.#options.apiToken}`
+    } else if (init.auth === 'admin' && this.#options.adminAuth !== undefined) {
       headers.authorization = `Basic ${toBase64(this.#options.adminAuth)}`
     }
     const bearer = this.#bearerFor(init.auth)
@@ -131,6 +136,15 @@ export class ApiClient {
   reconcileFleet (): Promise<FleetStatus> {
     return this.request('POST', ROUTES.adminFleetReconcile, { auth: 'admin', body: {} })
   }
+
+  /** Creates an API token; the answer holds the token, which no later call shows again. */
+  createApiToken (body: ApiTokenCreate): Promise<ApiTokenCreated> {
+    return this.request('POST', ROUTES.adminTokens, { auth: 'admin', body })
+  }
+
+  listApiTokens (): Promise<{ data: ApiToken[] }> { return this.request('GET', ROUTES.adminTokens, { auth: 'admin' }) }
+  /** Revokes a token: it stops working at once. */
+  deleteApiToken (id: string): Promise<void> { return this.request('DELETE', ROUTES.adminToken(id), { auth: 'admin' }) }
 
   listAlertChannels (): Promise<{ data: AlertChannel[] }> {
     return this.request('GET', ROUTES.adminAlertChannels, { auth: 'admin' })

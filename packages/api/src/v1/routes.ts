@@ -1,6 +1,6 @@
 /** Every path of the v1 API, in one place so server, agent, CLI and dashboard cannot drift apart. */
 export const ROUTES = {
-  // Admin: HTTP basic auth (ADMIN_BASIC_AUTH).
+  // Admin: HTTP basic auth (ADMIN_BASIC_AUTH, the break-glass admin) or `Bearer lf_…` API tokens by role.
   adminTargets: '/api/admin/k6/targets',
   adminTarget: (id: string) => `/api/admin/k6/targets/${encodeURIComponent(id)}`,
   adminTargetBaseline: (id: string) => `/api/admin/k6/targets/${encodeURIComponent(id)}/baseline`,
@@ -16,7 +16,9 @@ export const ROUTES = {
   adminAlertRule: (id: string) => `/api/admin/alerts/rules/${encodeURIComponent(id)}`,
   adminSilences: '/api/admin/alerts/silences',
   adminSilence: (id: string) => `/api/admin/alerts/silences/${encodeURIComponent(id)}`,
-  // Dashboard: read-only, open unless DASHBOARD_REQUIRE_AUTH is set.
+  adminTokens: '/api/admin/tokens',
+  adminToken: (id: string) => `/api/admin/tokens/${encodeURIComponent(id)}`,
+  // Dashboard: read-only, open unless DASHBOARD_REQUIRE_AUTH is set (then the admin or a token of any role).
   dashboardTargets: '/api/dashboard/k6/targets',
   dashboardTargetSeries: (id: string) => `/api/dashboard/k6/targets/${encodeURIComponent(id)}/series`,
   dashboardTargetChanges: (id: string) => `/api/dashboard/k6/targets/${encodeURIComponent(id)}/changes`,

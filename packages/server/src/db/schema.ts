@@ -123,6 +123,18 @@ export interface ConfigRow {
   value: string
 }
 
+/** An API token: its SHA-256 (hex), never the token. Times are epoch ms. */
+export interface ApiTokenRow {
+  id: string
+  name: string
+  role: 'viewer' | 'editor' | 'admin'
+  token_hash: string
+  created_at: number
+  created_by: string
+  expires_at: number | null
+  last_used_at: number | null
+}
+
 export interface AuditRow {
   id: Generated<number>
   at: number
@@ -231,6 +243,7 @@ export interface Database {
   agent_target_starts: AgentTargetStartRow
   config: ConfigRow
   audit: AuditRow
+  api_tokens: ApiTokenRow
   target_counters: TargetCounterRow
   run_histograms: RunHistogramRow
   target_baselines: TargetBaselineRow

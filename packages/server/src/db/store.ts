@@ -13,6 +13,7 @@ import { RunsRepo, toRun } from './repos/runs-repo.js'
 import { ConfigRepo } from './repos/config-repo.js'
 import { AuditRepo } from './repos/audit-repo.js'
 import { TargetCountersRepo } from './repos/target-counters-repo.js'
+import { ApiTokensRepo } from './repos/api-tokens-repo.js'
 import { ChangeNotFound, ChangeNotOpen, RequestInvalid, TargetNotFound, type FieldIssue } from '../errors.js'
 import { siteSnapshots } from './repos/site-metrics-repo.js'
 import type { SitesData } from '../site-metrics.js'
@@ -40,6 +41,7 @@ export interface Repos {
   config: ConfigRepo
   audit: AuditRepo
   counters: TargetCountersRepo
+  tokens: ApiTokensRepo
 }
 
 // The dashboard's trend line: enough points to see a regression, few enough to draw in a table row.
@@ -52,6 +54,7 @@ function reposOf (db: Kysely<Database>): Repos {
   return {
     targets: new TargetsRepo(db), agents: new AgentsRepo(db), runs: new RunsRepo(db),
     config: new ConfigRepo(db), audit: new AuditRepo(db), counters: new TargetCountersRepo(db),
+    tokens: new ApiTokensRepo(db),
   }
 }
 

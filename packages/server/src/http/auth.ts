@@ -1,5 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
+import type { Role } from '@loadfleet/api'
+import type { TokenGrant } from '../db/repos/api-tokens-repo.js'
 import { AgentForbidden, AuthRateLimited, Unauthorized } from '../errors.js'
 import { credentialDigest, type AgentCredentialStore } from './agent-credentials.js'
 import { FailureLimiter, type FailureLimit } from './failure-limiter.js'
@@ -11,8 +13,27 @@ import { FailureLimiter, type FailureLimit } from './failure-limiter.js'
  * - `wrong_credentials`: well-formed but wrong.
  * - `rate_limited`: refused without checking, because the address or user failed too often.
  * - `forbidden`: an agent's valid credential used on another agent's route; not rate-limited, as nothing is guessed.
+ * - `expired`: an API token past its expiry.
  */
-export type AuthFailureReason = 'missing' | 'malformed' | 'wrong_credentials' | 'rate_limited' | 'forbidden'
+export type AuthFailureReason = 'missing' | 'malformed' | 'wrong_credentials' | 'rate_limited' | 'forbidden' | 'expired'
+
+/** Who is calling an admin or dashboard route, and with which role. */
+export interface Principal {
+  /** The audit trail's actor: the admin's user name, or `token:<name>`. */
+  actor: string
+  role: Role
+}
+
+/** Where API tokens are looked up by their SHA-256 (hex), and their use recorded. */
+export interface ApiTokenStore {
+  byHash (tokenHash: string): Promise<TokenGrant | undefined>
+  touch (id: string, now: number, minIntervalMs: number): Promise<void>
+}
+
+/** `lf_` and 32 random bytes in base64url (43 characters). */
+const API_TOKEN = /^lf_[A-Za-z0-9_-]{43}$/
+// A token's last use is written at most this often: enough to tell a used token from an abandoned one.
+const TOKEN_TOUCH_MS = 60_000
 
 export interface AuthLimits {
   /** Failed attempts per client address. */
@@ -85,6 +106,29 @@ export class Auth {
     return user ?? ''
   }
 
+  /**
+   * The caller of an admin or dashboard route: `Authorization: Bearer lf_…` is an API token with its role, anything
+   * else must be the break-glass admin's basic auth. Throws Unauthorized / AuthRateLimited.
+   */
+  async principal (req: FastifyRequest, tokens: ApiTokenStore): Promise<Principal> {
+    const { header, token } = bearerOf(req)
+    if (token === undefined || !token.startsWith('lf_')) return { actor: this.admin(req), role: 'admin' }
+    this.#checkLimits(req, 'token', undefined)
+    if (!API_TOKEN.test(token)) this.#fail(req, { kind: 'token', user: undefined, reason: failureReason(header, undefined) })
+    const presented = credentialDigest(token)
+    const grant = await tokens.byHash(presented.toString('hex'))
+    // Found by its hash through an index, then compared in constant time, as agent credentials are.
+    const stored = grant === undefined ? NO_CREDENTIAL : Buffer.from(grant.tokenHash, 'hex')
+    const valid = stored.length === presented.length && timingSafeEqual(presented, stored)
+    if (!valid || grant === undefined) this.#fail(req, { kind: 'token', user: undefined, reason: 'wrong_credentials' })
+    const now = Date.now()
+    if (grant.expiresAt !== null && grant.expiresAt <= now) {
+      this.#fail(req, { kind: 'token', user: `token:${grant.name}`, reason: 'expired' })
+    }
+    await tokens.touch(grant.id, now, TOKEN_TOUCH_MS)
+    return { actor: `token:${grant.name}`, role: grant.role }
+  }
+
   /** Checks the enrolment secret (DASHBOARD_SECRET) that registering an agent takes. */
   agentEnrolment (req: FastifyRequest): void {
     const { header, token } = bearerOf(req)
@@ -116,7 +160,7 @@ export class Auth {
     this.#fail(req, { kind: 'agent', user: agentName, reason: failureReason(header, token) })
   }
 
-  #checkLimits (req: FastifyRequest, kind: 'admin' | 'agent', userKey: string | undefined): void {
+  #checkLimits (req: FastifyRequest, kind: 'admin' | 'agent' | 'token', userKey: string | undefined): void {
     const now = Date.now()
     const waitMs = Math.max(
       this.#byAddress.blockedForMs(`ip:${req.ip}`, now),
@@ -130,7 +174,7 @@ export class Auth {
     throw new AuthRateLimited({ retryAfterS })
   }
 
-  #fail (req: FastifyRequest, failure: { kind: 'admin' | 'agent', user: string | undefined, reason: AuthFailureReason }):
+  #fail (req: FastifyRequest, failure: { kind: 'admin' | 'agent' | 'token', user: string | undefined, reason: AuthFailureReason }):
   never {
     const { kind, user, reason } = failure
     this.#onFailure(reason)

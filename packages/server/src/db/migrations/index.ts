@@ -7,6 +7,7 @@ import { alertsMigration } from './0005-alerts.js'
 import { oneOpenChangeMigration } from './0006-one-open-change.js'
 import { agentCredentialsMigration } from './0007-agent-credentials.js'
 import { targetHeadersMigration } from './0008-target-headers.js'
+import { apiTokensMigration } from './0009-api-tokens.js'
 
 export type DialectName = 'sqlite' | 'postgres'
 
@@ -23,6 +24,7 @@ export function migrationProvider (dialect: DialectName): MigrationProvider {
         '0006-one-open-change': { up: (db: Kysely<unknown>) => oneOpenChangeMigration(db) },
         '0007-agent-credentials': { up: (db: Kysely<unknown>) => agentCredentialsMigration(db) },
         '0008-target-headers': { up: (db: Kysely<unknown>) => targetHeadersMigration(db) },
+        '0009-api-tokens': { up: (db: Kysely<unknown>) => apiTokensMigration(db) },
       })
     },
   }

@@ -9,6 +9,7 @@ import type { RouteDeps } from '../deps.js'
 import { checkTargetEgress, fleetStatusOf, noteOf, parseIsoMs } from '../deps.js'
 import { TargetNotFound } from '../../errors.js'
 import { maskDeep, maskTarget } from '../masking.js'
+import { authorize } from '../access.js'
 
 const IdParams = z.strictObject({ id: z.string().min(1).max(64) })
 const ChangeParams = z.strictObject({ id: z.string().min(1).max(64), changeId: z.string().min(1).max(64) })
@@ -24,9 +25,8 @@ export function adminRoutes (deps: RouteDeps) {
   return function register (plugin: FastifyInstance): void {
     const app = plugin.withTypeProvider<ZodTypeProvider>()
     const actors = new WeakMap<FastifyRequest, string>()
-    app.addHook('onRequest', (req, _reply, done) => {
-      actors.set(req, deps.auth.admin(req))
-      done()
+    app.addHook('onRequest', async (req) => {
+      actors.set(req, await authorize(deps, req))
     })
     const actor = (req: FastifyRequest): string => actors.get(req) ?? 'unknown'
     const tags = ['admin']

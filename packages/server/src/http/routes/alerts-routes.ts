@@ -9,6 +9,7 @@ import type { RouteDeps } from '../deps.js'
 import { AlertsAdmin } from '../../alerts/alerts-admin.js'
 import { AlertsRepo } from '../../alerts/alerts-repo.js'
 import { Alerting } from '../../alerts/alerting.js'
+import { authorize } from '../access.js'
 
 const IdParams = z.strictObject({ id: z.string().min(1).max(64) })
 const security = [{ basicAuth: [] }]
@@ -19,9 +20,8 @@ export function alertAdminRoutes (deps: RouteDeps) {
   return function register (plugin: FastifyInstance): void {
     const app = plugin.withTypeProvider<ZodTypeProvider>()
     const actors = new WeakMap<FastifyRequest, string>()
-    app.addHook('onRequest', (req, _reply, done) => {
-      actors.set(req, deps.auth.admin(req))
-      done()
+    app.addHook('onRequest', async (req) => {
+      actors.set(req, await authorize(deps, req))
     })
     const actor = (req: FastifyRequest): string => actors.get(req) ?? 'unknown'
     const tags = ['alerts']
@@ -93,10 +93,7 @@ export function alertDashboardRoutes (deps: RouteDeps) {
   return function register (plugin: FastifyInstance): void {
     const app = plugin.withTypeProvider<ZodTypeProvider>()
     if (deps.dashboardRequireAuth) {
-      app.addHook('onRequest', (req, _reply, done) => {
-        deps.auth.admin(req)
-        done()
-      })
+      app.addHook('onRequest', async (req) => { await authorize(deps, req) })
     }
     const repo = new AlertsRepo(deps.store.db, deps.store.secrets)
     app.get('/api/dashboard/alerts', {

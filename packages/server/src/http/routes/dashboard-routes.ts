@@ -10,6 +10,7 @@ import { toK6SummaryExport, type RunResult } from '@loadfleet/core'
 import { RequestInvalid, RunNotFound, RunSummaryMissing, TargetNotFound } from '../../errors.js'
 import { bucketRuns } from '../../series/series-buckets.js'
 import { maskDeep, maskRun, maskTargetWithStats } from '../masking.js'
+import { authorize } from '../access.js'
 
 // A bucketed page first: a points page would also accept it and drop its bucketMs.
 const SeriesPage = z.union([SeriesBucketsPage, SeriesPointsPage])
@@ -27,10 +28,7 @@ export function dashboardRoutes (deps: RouteDeps) {
   return function register (plugin: FastifyInstance): void {
     const app = plugin.withTypeProvider<ZodTypeProvider>()
     if (deps.dashboardRequireAuth) {
-      app.addHook('onRequest', (req, _reply, done) => {
-        deps.auth.admin(req)
-        done()
-      })
+      app.addHook('onRequest', async (req) => { await authorize(deps, req) })
     }
     const tags = ['dashboard']
 

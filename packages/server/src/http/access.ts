@@ -1,0 +1,103 @@
+import type { FastifyRequest } from 'fastify'
+import type { Role } from '@loadfleet/api'
+import { PermissionDenied } from '../errors.js'
+import type { RouteDeps } from './deps.js'
+
+/**
+ * What a route needs. `read`: see sites, runs, alerts, settings. `edit`: change sites, baselines, accepted changes,
+ * alert rules and silences. `admin`: tokens, alert channels, configuration, fleet, audit log. `agent` routes take an
+ * agent's credential and `public` ones nothing; neither accepts a user's token.
+ */
+export type Permission = 'read' | 'edit' | 'admin'
+export type RouteAccess = Permission | 'agent' | 'public'
+
+export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  viewer: ['read'],
+  editor: ['read', 'edit'],
+  admin: ['read', 'edit', 'admin'],
+}
+
+/**
+ * Every API route, `METHOD /path` as registered, with what it needs. A route missing here stops the app from
+ * building (see `assertClassified`), so a new route cannot be reachable by a role by accident.
+ */
+export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
+  'GET /api/admin/k6/targets': 'read',
+  'POST /api/admin/k6/targets': 'edit',
+  'GET /api/admin/k6/targets/:id': 'read',
+  'PATCH /api/admin/k6/targets/:id': 'edit',
+  'DELETE /api/admin/k6/targets/:id': 'edit',
+  'PUT /api/admin/k6/targets/:id/baseline': 'edit',
+  'DELETE /api/admin/k6/targets/:id/baseline': 'edit',
+  'POST /api/admin/k6/targets/:id/changes/:changeId/accept': 'edit',
+  'GET /api/admin/config': 'read',
+  'PUT /api/admin/config': 'admin',
+  'GET /api/admin/audit': 'admin',
+  'POST /api/admin/fleet/reconcile': 'admin',
+  'GET /api/admin/alerts/channels': 'read',
+  'POST /api/admin/alerts/channels': 'admin',
+  'PATCH /api/admin/alerts/channels/:id': 'admin',
+  'DELETE /api/admin/alerts/channels/:id': 'admin',
+  'POST /api/admin/alerts/channels/:id/test': 'admin',
+  'GET /api/admin/alerts/rules': 'read',
+  'POST /api/admin/alerts/rules': 'edit',
+  'PATCH /api/admin/alerts/rules/:id': 'edit',
+  'DELETE /api/admin/alerts/rules/:id': 'edit',
+  'GET /api/admin/alerts/silences': 'read',
+  'POST /api/admin/alerts/silences': 'edit',
+  'DELETE /api/admin/alerts/silences/:id': 'edit',
+  'GET /api/admin/tokens': 'admin',
+  'POST /api/admin/tokens': 'admin',
+  'DELETE /api/admin/tokens/:id': 'admin',
+  'GET /api/dashboard/k6/targets': 'read',
+  'GET /api/dashboard/k6/targets/:id/series': 'read',
+  'GET /api/dashboard/k6/targets/:id/changes': 'read',
+  'GET /api/dashboard/k6/targets/:id/baseline': 'read',
+  'GET /api/dashboard/k6/agents': 'read',
+  'GET /api/dashboard/alerts': 'read',
+  'GET /api/dashboard/k6/fleet': 'read',
+  'GET /api/dashboard/k6/runs': 'read',
+  'GET /api/dashboard/k6/runs/:id': 'read',
+  'GET /api/dashboard/k6/runs/:id/summary-export': 'read',
+  'POST /api/k6/agents/register': 'agent',
+  'POST /api/k6/agents/:name/heartbeat': 'agent',
+  'POST /api/k6/agents/:name/leave': 'agent',
+  'GET /api/k6/agents/:name/targets': 'agent',
+  'POST /api/k6/agents/:name/runs': 'agent',
+  'POST /api/k6/agents/:name/runs/:runId/finish': 'agent',
+  'GET /api/metrics': 'public',
+  'GET /healthz': 'public',
+  'GET /readyz': 'public',
+}
+
+/** What `METHOD url` needs; undefined for an API route nobody classified. */
+export function accessOf (method: string, url: string): RouteAccess | undefined {
+  const listed = ROUTE_ACCESS[`${method} ${url}`]
+  if (listed !== undefined) return listed
+  // HEAD answers as GET does; the API docs and the dashboard's static files are public.
+  if (method === 'HEAD') return accessOf('GET', url)
+  if (url === '/api/docs' || url.startsWith('/api/docs/')) return 'public'
+  return url === '/api' || url.startsWith('/api/') || url === '/healthz' || url === '/readyz' ? undefined : 'public'
+}
+
+/** Throws when an API route has no access class: called for every route as it is registered. */
+export function assertClassified (method: string, url: string): void {
+  if (accessOf(method, url) === undefined) {
+    throw new Error(`route ${method} ${url} has no access class: add it to ROUTE_ACCESS in http/access.ts`)
+  }
+}
+
+/**
+ * Authenticates the caller (the break-glass admin's basic auth, or an API token) and checks its role has what the
+ * route needs; answers the actor the audit trail records. An unclassified route needs `admin` (fails closed).
+ */
+export async function authorize (deps: RouteDeps, req: FastifyRequest): Promise<string> {
+  const principal = await deps.auth.principal(req, deps.store.repos.tokens)
+  const route = req.routeOptions.url ?? req.url
+  const access = accessOf(req.method, route)
+  const permission: Permission = access === 'read' || access === 'edit' ? access : 'admin'
+  if (ROLE_PERMISSIONS[principal.role].includes(permission)) return principal.actor
+  req.log.warn({ auth: 'token', reason: 'permission_denied', actor: principal.actor, role: principal.role, permission,
+    route: `${req.method} ${route}` }, 'permission denied')
+  throw new PermissionDenied({ permission, role: principal.role, route: `${req.method} ${route}` })
+}
