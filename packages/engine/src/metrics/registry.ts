@@ -48,6 +48,8 @@ export class MetricsRegistry {
   readonly #checks: CheckResult[] = []
   readonly #custom = new Map<string, CustomMetric>()
   readonly #groups = new Set<string>()
+  /** `checks{…}` sub-metrics thresholds asked for: each check sample is tagged `check`, `group` and a script's tags. */
+  readonly #checkSubs: Array<{ selector: string, tags: Array<[string, string]>, rate: Rate }> = []
   readonly #selectors: readonly string[]
   readonly #tags: HttpTags = { name: '', method: '', status: '', url: '', expected_response: '', error_kind: '', scenario: '' }
 
@@ -63,6 +65,10 @@ export class MetricsRegistry {
     this.#trends.set('iteration_duration', this.#iterationDuration)
     for (const selector of new Set(selectors)) {
       const split = splitSelector(selector)
+      if (split?.metric === 'checks') {
+        this.#checkSubs.push({ selector, tags: split.tags, rate: new Rate() })
+        continue
+      }
       if (split === undefined || selector === EXPECTED_SELECTOR || !HttpSubMetric.supports(split.metric)) continue
       this.#subMetrics.push(new HttpSubMetric(selector, split.metric, split.tags))
     }
@@ -156,10 +162,16 @@ export class MetricsRegistry {
     return this.#custom.get(splitSelector(selector)?.metric ?? selector)
   }
 
-  recordCheck (index: number, passed: boolean): void {
+  /** `tags`: a script's tags on the check (its own, the VU's and the scenario's), for `checks{…}` thresholds. */
+  recordCheck (index: number, passed: boolean, tags?: Readonly<Record<string, string>>): void {
     this.checks.add(passed)
     const check = this.#checks[index]
     if (check === undefined) return
+    for (const sub of this.#checkSubs) {
+      const matches = sub.tags.every(([k, v]) =>
+        (k === 'check' ? check.name : k === 'group' ? check.group ?? '' : tags?.[k]) === v)
+      if (matches) sub.rate.add(passed)
+    }
     if (passed) check.passes++
     else check.fails++
   }
@@ -211,6 +223,8 @@ export class MetricsRegistry {
     }
     const simple = this.#simple(selector)
     if (simple !== undefined) return { ...simple, values: simple.values(durationMs) }
+    const checkSub = this.#checkSubs.find((s) => s.selector === selector)
+    if (checkSub !== undefined) return { type: 'rate', contains: 'default', values: checkSub.rate.values() }
     const sub = this.#subMetrics.find((s) => s.selector === selector)
     if (sub?.rate !== undefined) return { type: 'rate', contains: 'default', values: sub.rate.values() }
     if (sub?.counter !== undefined) {
@@ -263,6 +277,7 @@ export class MetricsRegistry {
     if (this.droppedIterations.count > 0) names.push('dropped_iterations')
     if (this.checks.passes + this.checks.fails > 0) names.push('checks')
     names.push(...this.#subMetrics.map((s) => s.selector))
+    names.push(...this.#checkSubs.filter((s) => s.rate.passes + s.rate.fails > 0).map((s) => s.selector))
     for (const custom of this.#custom.values()) names.push(...custom.selectors())
     const out: Record<string, MetricSummary> = {}
     for (const name of names) {

@@ -133,6 +133,16 @@ describe('k6 scripts on the built-in engine', () => {
     expect(r.result.metrics.http_req_failed?.values).toMatchObject({ passes: 6, fails: 0 })
   })
 
+  it('check-tags: checks{…} thresholds filter on check tags, the check name and the group', async () => {
+    const r = await run('check-tags.js')
+    expect(r.result.metrics['checks{kind:api}']?.values).toMatchObject({ passes: 2, fails: 0 })
+    expect(r.result.metrics['checks{check:web}']?.values).toMatchObject({ passes: 0, fails: 2 })
+    expect(r.result.metrics['checks{group:::g}']?.values).toMatchObject({ passes: 2, fails: 0 })
+    expect(verdicts(r)).toEqual({
+      'checks{kind:api} rate==1': true, 'checks{check:web} rate==0': true, 'checks{group:::g} rate==1': true,
+    })
+  })
+
   it('post-json: sends the body and content type; res.json(selector) reads the answer', async () => {
     const r = await run('post-json.js')
     expect(checks(r)).toEqual({ '::method is POST': '2/0', '::body echoed': '2/0', '::content type sent': '2/0' })

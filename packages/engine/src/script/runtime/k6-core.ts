@@ -16,15 +16,16 @@ export function createK6Module (vu: ScriptVuState): Record<string, unknown> {
   const mod: Record<string, unknown> = {
     check: (value: unknown, sets: Record<string, unknown>, tags?: Record<string, unknown>): boolean => {
       vu.ensureRunning()
-      void tags
       let all = true
+      const metrics = vu.run.metrics
+      const own = Object.fromEntries(Object.entries(tags ?? {}).map(([k, v]) => [k, text(v)]))
+      const sampleTags = { ...vu.scenarioTags, scenario: vu.scenario, ...vu.tags, ...own }
       for (const [name, predicate] of Object.entries(sets ?? {})) {
         const result = typeof predicate === 'function' ? (predicate as (v: unknown) => unknown)(value) : predicate
         if (isThenable(result)) throw new Error(`check '${name}': a check predicate cannot make requests or sleep`)
         const passed = Boolean(result)
         all &&= passed
-        const metrics = vu.run.metrics
-        metrics?.recordCheck(metrics.checkIndex(name, vu.groupPath), passed)
+        metrics?.recordCheck(metrics.checkIndex(name, vu.groupPath), passed, sampleTags)
       }
       return all
     },
