@@ -110,6 +110,8 @@ export interface ChangeRow {
   accepted_at: number | null
   /** The detector's DetectedChange as JSON. */
   details_json: string
+  /** The newest run at which the detector still saw it (null: rows from before this was kept; see detected_run_id). */
+  last_seen_run_id: string | null
 }
 
 export interface AgentTargetStartRow {

@@ -24,7 +24,7 @@ import {
   openSecretHeaders, parseStoredSecretHeaders, patchSecretHeaders, type StoredSecretHeaders,
 } from '../target-secret-headers.js'
 import {
-  baselineComparisonOf, relativeChangeOf, targetBaseline, toChange, trackChanges,
+  baselineComparisonOf, relativeChangeOf, targetBaseline, toChange, trackChanges, type TrackReason,
 } from '../judging/track-changes.js'
 
 /** What every agent poll answers from: the targets, the default thresholds, the opened secret headers. */
@@ -122,8 +122,8 @@ export class Store {
   }
 
   /** Re-runs change detection for a target and records the outcome in `changes` (see judging/track-changes.ts). */
-  async trackChanges (targetId: string): Promise<void> {
-    await trackChanges(this, targetId)
+  async trackChanges (targetId: string, reason: TrackReason = 'run'): Promise<void> {
+    await trackChanges(this, targetId, reason)
   }
 
   /** The run beside its site's baseline, or null (still running, errored, or no baseline yet). */
@@ -180,7 +180,7 @@ export class Store {
         : { runIds: pin.runIds }
       await r.audit.add({ at: now, actor, action: 'pin', entity: 'baseline', entityId: targetId, change })
     })
-    await this.trackChanges(targetId)
+    await this.trackChanges(targetId, 'baseline')
     return await targetBaseline(this.db, targetId)
   }
 
@@ -193,7 +193,7 @@ export class Store {
         .where('target_id', '=', targetId).execute()
       await r.audit.add({ at: now, actor, action: 'unpin', entity: 'baseline', entityId: targetId, change: {} })
     })
-    await this.trackChanges(targetId)
+    await this.trackChanges(targetId, 'baseline')
     return await targetBaseline(this.db, targetId)
   }
 
@@ -220,7 +220,7 @@ export class Store {
       })
       return toChange({ ...row, state: 'accepted', accepted_at: now })
     })
-    await this.trackChanges(targetId)
+    await this.trackChanges(targetId, 'baseline')
     return accepted
   }
 

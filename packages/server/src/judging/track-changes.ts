@@ -90,11 +90,25 @@ function detect (runs: RunSample[], state: BaselineState) {
   })
 }
 
+// New runs in which an open change must go unseen before it resolves: one normal run inside a lasting regression is a
+// spike the other way, and resolving on it would notify "resolved" and then "firing" again for one incident.
+const RESOLVE_AFTER_UNSEEN_RUNS = 2
+
+/** Why changes are tracked now: a new run (resolving waits for runs without the change) or a new baseline (at once). */
+export type TrackReason = 'run' | 'baseline'
+
+/** How many of `runs` (oldest first) came after the run with this id; all of them when it is not among them. */
+function runsSince (runs: RunSample[], runId: string): number {
+  const i = runs.findIndex((r) => r.runId === runId)
+  return i < 0 ? runs.length : runs.length - 1 - i
+}
+
 /**
  * Re-detects a target's changes from its newest runs and records them: a change stays one row (per metric) while
- * the detector sees it, and becomes `resolved` once it does not. Accepted changes are left alone.
+ * the detector sees it, and becomes `resolved` once it has not seen it for RESOLVE_AFTER_UNSEEN_RUNS new runs, or at
+ * once when the baseline itself changed (pinned, unpinned, a change accepted). Accepted changes are left alone.
  */
-export async function trackChanges (store: Store, targetId: string): Promise<void> {
+export async function trackChanges (store: Store, targetId: string, reason: TrackReason = 'run'): Promise<void> {
   await store.transaction(async (_r, trx) => {
     const runs = await recentSamples(trx, targetId)
     const newest = runs.at(-1)
@@ -107,7 +121,7 @@ export async function trackChanges (store: Store, targetId: string): Promise<voi
       const existing = open.find((row) => row.metric === change.metric)
       const fields = {
         direction: change.direction, started_run_id: change.startedRunId, started_at: change.startedAt,
-        details_json: JSON.stringify(change),
+        details_json: JSON.stringify(change), last_seen_run_id: newest.runId,
       }
       if (existing !== undefined) {
         await trx.updateTable('changes').set(fields).where('id', '=', existing.id).execute()
@@ -123,6 +137,8 @@ export async function trackChanges (store: Store, targetId: string): Promise<voi
     }
     for (const row of open) {
       if (detected.some((c) => c.metric === row.metric)) continue
+      const unseen = runsSince(runs, row.last_seen_run_id ?? row.detected_run_id)
+      if (reason === 'run' && unseen < RESOLVE_AFTER_UNSEEN_RUNS) continue
       await trx.updateTable('changes').set({ state: 'resolved', resolved_at: now }).where('id', '=', row.id).execute()
     }
   })

@@ -8,6 +8,7 @@ import { oneOpenChangeMigration } from './0006-one-open-change.js'
 import { agentCredentialsMigration } from './0007-agent-credentials.js'
 import { targetHeadersMigration } from './0008-target-headers.js'
 import { apiTokensMigration } from './0009-api-tokens.js'
+import { changeLastSeenMigration } from './0010-change-last-seen.js'
 
 export type DialectName = 'sqlite' | 'postgres'
 
@@ -25,6 +26,7 @@ export function migrationProvider (dialect: DialectName): MigrationProvider {
         '0007-agent-credentials': { up: (db: Kysely<unknown>) => agentCredentialsMigration(db) },
         '0008-target-headers': { up: (db: Kysely<unknown>) => targetHeadersMigration(db) },
         '0009-api-tokens': { up: (db: Kysely<unknown>) => apiTokensMigration(db) },
+        '0010-change-last-seen': { up: (db: Kysely<unknown>) => changeLastSeenMigration(db) },
       })
     },
   }
