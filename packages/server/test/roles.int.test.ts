@@ -75,6 +75,13 @@ describe('the role matrix: every route of the route table against every role', (
       }
     }
     expect(checked.length).toBeGreaterThan(100)
+    // Each denial is in the audit trail, with who was refused what.
+    const audit = await t.app.inject({ method: 'GET', url: `${ROUTES.adminAudit}?limit=200`, headers: { authorization: adminHeader } })
+    const denials = audit.json<{ data: AuditEntry[] }>().data.filter((e) => e.action === 'deny')
+    expect(denials).toContainEqual(expect.objectContaining({
+      actor: 'token:matrix-viewer', entity: 'route',
+      change: expect.objectContaining({ permission: 'admin', role: 'viewer', route: 'POST /api/admin/tokens' }) as unknown,
+    }))
   })
 
   it('takes no user token on agent routes, and the break-glass admin still works everywhere', async () => {

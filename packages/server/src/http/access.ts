@@ -97,7 +97,11 @@ export async function authorize (deps: RouteDeps, req: FastifyRequest): Promise<
   const access = accessOf(req.method, route)
   const permission: Permission = access === 'read' || access === 'edit' ? access : 'admin'
   if (ROLE_PERMISSIONS[principal.role].includes(permission)) return principal.actor
-  req.log.warn({ auth: 'token', reason: 'permission_denied', actor: principal.actor, role: principal.role, permission,
-    route: `${req.method} ${route}` }, 'permission denied')
-  throw new PermissionDenied({ permission, role: principal.role, route: `${req.method} ${route}` })
+  const denied = { permission, role: principal.role, route: `${req.method} ${route}` }
+  req.log.warn({ auth: 'token', reason: 'permission_denied', actor: principal.actor, ...denied }, 'permission denied')
+  // Only authenticated callers get here, so the audit trail cannot be flooded by anonymous requests.
+  await deps.store.repos.audit.add({
+    at: Date.now(), actor: principal.actor, action: 'deny', entity: 'route', entityId: null, change: { ...denied, ip: req.ip },
+  })
+  throw new PermissionDenied(denied)
 }
