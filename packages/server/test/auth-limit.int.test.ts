@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROUTES } from '@loadfleet/api'
-import { ADMIN, adminHeader, createInjectApp, type InjectApp } from './helpers/inject-app.js'
+import { ADMIN, adminHeader, agentHeader, createInjectApp, type InjectApp } from './helpers/inject-app.js'
 
 const basic = (text: string) => `Basic ${Buffer.from(text).toString('base64')}`
 const WINDOW_MS = 1500
@@ -46,17 +46,24 @@ describe('brute-force protection of authentication', () => {
     expect((await adminGet(basic('bob:spray'), '10.0.1.201')).statusCode).toBe(401)
   })
 
-  it('limits agent tokens too, per address and per agent name', async () => {
-    for (let i = 0; i < 5; i++) {
+  const register = (authorization: string, remoteAddress: string) => t.app.inject({
+    method: 'POST', url: ROUTES.agentRegister, remoteAddress, payload: { name: 'a1' },
+    headers: { authorization, 'content-type': 'application/json' },
+  })
+
+  it('limits guesses of the agents\' enrolment secret too', async () => {
+    for (let i = 0; i < 5; i++) expect((await register(`Bearer wrong-${i}`, '10.0.2.1')).statusCode).toBe(401)
+    expect((await register('Bearer wrong-5', '10.0.2.1')).statusCode).toBe(429)
+  })
+
+  it('does not limit refused agent credentials: a fleet whose credentials were voided at once registers again', async () => {
+    for (let i = 0; i < 12; i++) {
       const res = await t.app.inject({
-        method: 'GET', url: ROUTES.agentTargets('a1'), remoteAddress: '10.0.2.1', headers: { authorization: `Bearer wrong-${i}` },
+        method: 'GET', url: ROUTES.agentTargets(`a${i}`), remoteAddress: '10.0.4.1', headers: { authorization: `Bearer stale-${i}` },
       })
       expect(res.statusCode).toBe(401)
     }
-    const res = await t.app.inject({
-      method: 'GET', url: ROUTES.agentTargets('a1'), remoteAddress: '10.0.2.1', headers: { authorization: 'Bearer wrong-5' },
-    })
-    expect(res.statusCode).toBe(429)
+    expect((await register(agentHeader, '10.0.4.1')).statusCode).toBe(200)
   })
 
   it('does not limit requests without credentials (a signed-out dashboard)', async () => {
@@ -65,13 +72,13 @@ describe('brute-force protection of authentication', () => {
 
   it('logs each failure with address and user but never the secret, and counts it in /api/metrics', async () => {
     const failures = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => String(l.msg).startsWith('authentication'))
-    expect(failures.filter((l) => l.msg === 'authentication failed' && l.reason === 'wrong_credentials')).toHaveLength(5 + 9 + 5)
+    expect(failures.filter((l) => l.msg === 'authentication failed' && l.reason === 'wrong_credentials')).toHaveLength(5 + 9 + 5 + 12)
     expect(failures).toContainEqual(expect.objectContaining({ ip: '10.0.0.1', user: 'admin', auth: 'admin', reason: 'wrong_credentials' }))
     expect(failures).toContainEqual(expect.objectContaining({ ip: '10.0.0.1', reason: 'rate_limited' }))
     const everything = lines.join('\n')
-    for (const secret of ['guess-', 'spray-', 'wrong-', ADMIN.split(':')[1] ?? '?']) expect(everything).not.toContain(secret)
+    for (const secret of ['guess-', 'spray-', 'wrong-', 'stale-', ADMIN.split(':')[1] ?? '?']) expect(everything).not.toContain(secret)
     const metrics = (await t.app.inject({ method: 'GET', url: ROUTES.metrics })).body
-    expect(metrics).toMatch(/loadfleet_auth_failures_total\{reason="wrong_credentials"\} 19\b/)
+    expect(metrics).toMatch(/loadfleet_auth_failures_total\{reason="wrong_credentials"\} 31\b/)
     expect(metrics).toMatch(/loadfleet_auth_failures_total\{reason="rate_limited"\} 4\b/)
     expect(metrics).toMatch(/loadfleet_auth_failures_total\{reason="missing"\} 12\b/)
   })

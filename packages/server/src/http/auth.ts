@@ -157,7 +157,9 @@ export class Auth {
         url: req.url.split('?')[0] }, 'agent credential used for another agent')
       throw new AgentForbidden({ name: agentName })
     }
-    this.#fail(req, { kind: 'agent', user: agentName, reason: failureReason(header, token) })
+    // Not fed to the limits: a 256-bit credential cannot be guessed, and the shared secret is refused here anyway,
+    // while a fleet whose credentials were all voided at once (behind one proxy address) must not lock itself out.
+    this.#fail(req, { kind: 'agent', user: agentName, reason: failureReason(header, token), limited: false })
   }
 
   #checkLimits (req: FastifyRequest, kind: 'admin' | 'agent' | 'token', userKey: string | undefined): void {
@@ -174,8 +176,9 @@ export class Auth {
     throw new AuthRateLimited({ retryAfterS })
   }
 
-  #fail (req: FastifyRequest, failure: { kind: 'admin' | 'agent' | 'token', user: string | undefined, reason: AuthFailureReason }):
-  never {
+  #fail (req: FastifyRequest, failure: {
+    kind: 'admin' | 'agent' | 'token', user: string | undefined, reason: AuthFailureReason, limited?: boolean
+  }): never {
     const { kind, user, reason } = failure
     this.#onFailure(reason)
     // No credentials at all is what a signed-out dashboard sends: counted, but neither limited nor logged loudly.
@@ -183,9 +186,11 @@ export class Auth {
       req.log.debug({ auth: kind, reason, ip: req.ip }, 'authentication failed')
       throw new Unauthorized({})
     }
-    const now = Date.now()
-    this.#byAddress.fail(`ip:${req.ip}`, now)
-    if (user !== undefined) this.#byUser.fail(`${kind}:${user}`, now)
+    if (failure.limited !== false) {
+      const now = Date.now()
+      this.#byAddress.fail(`ip:${req.ip}`, now)
+      if (user !== undefined) this.#byUser.fail(`${kind}:${user}`, now)
+    }
     req.log.warn({ auth: kind, reason, ip: req.ip, user: printable(user), url: req.url.split('?')[0] },
       'authentication failed')
     throw new Unauthorized({})
