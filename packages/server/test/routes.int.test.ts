@@ -189,6 +189,7 @@ describe('route contracts (app.inject, SQLite)', () => {
     const paths = Object.keys(doc.paths)
     const expected = [
       ROUTES.adminTargets, '/api/admin/k6/targets/{id}', ROUTES.adminConfig, ROUTES.adminAudit, ROUTES.adminFleetReconcile,
+      ROUTES.adminApply,
       ROUTES.dashboardTargets, '/api/dashboard/k6/targets/{id}/series', ROUTES.dashboardAgents, ROUTES.dashboardFleet,
       ROUTES.dashboardRuns, '/api/dashboard/k6/runs/{id}', '/api/dashboard/k6/runs/{id}/summary-export', ROUTES.agentRegister, '/api/k6/agents/{name}/heartbeat',
       '/api/k6/agents/{name}/targets', '/api/k6/agents/{name}/runs', '/api/k6/agents/{name}/runs/{runId}/finish',

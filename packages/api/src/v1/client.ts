@@ -9,6 +9,7 @@ import type {
   AlertRulePatch, AlertsOverview, Silence, SilenceCreate,
 } from './alerts.js'
 import type { ApiToken, ApiTokenCreate, ApiTokenCreated } from './tokens.js'
+import type { ApplyRequest, ApplyResult } from './apply.js'
 import { ROUTES } from './routes.js'
 
 /** A non-2xx answer from the API, rebuilt from its `{ code, message, details }` body. */
@@ -119,6 +120,11 @@ export class ApiClient {
   }
   listAudit (query: { cursor?: string, limit?: number } = {}): Promise<Page<AuditEntry>> {
     return this.request('GET', ROUTES.adminAudit, { auth: 'admin', query })
+  }
+
+  /** Makes the managed sites what `body.targets` says, in one transaction; `dryRun` only answers the plan. */
+  applyTargets (body: ApplyRequest): Promise<ApplyResult> {
+    return this.request('POST', ROUTES.adminApply, { auth: 'admin', body })
   }
 
   pinBaseline (targetId: string, body: BaselinePin): Promise<TargetBaseline> {

@@ -8,6 +8,8 @@ export const ROUTES = {
     `/api/admin/k6/targets/${encodeURIComponent(id)}/changes/${encodeURIComponent(changeId)}/accept`,
   adminConfig: '/api/admin/config',
   adminAudit: '/api/admin/audit',
+  /** Managed sites from App manifests, all at once (`loadfleet apply`). */
+  adminApply: '/api/admin/apply',
   adminFleetReconcile: '/api/admin/fleet/reconcile',
   adminAlertChannels: '/api/admin/alerts/channels',
   adminAlertChannel: (id: string) => `/api/admin/alerts/channels/${encodeURIComponent(id)}`,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
+import type { ApplyOptions, ControlPlaneOptions } from '../apps/apply-command.js'
 
-/** Registers the apps-as-code commands: `validate`, `explain`. */
+/** Registers the apps-as-code commands: `validate`, `explain`, `diff`, `apply`. */
 export function registerAppsCommands (program: Command): void {
   program.command('validate')
     .description('Check a tree of App manifests: every problem in every file at once (exit 104 when any)')
@@ -17,5 +18,27 @@ export function registerAppsCommands (program: Command): void {
     .action(async (app: string, opts: { dir: string }) => {
       const { explainCommand } = await import('../apps/explain-command.js')
       process.exitCode = await explainCommand(app, opts.dir)
+    })
+  program.command('diff')
+    .description('Show what apply would create, change or delete on the control plane (exit 0: nothing, 2: changes)')
+    .argument('<dir>', 'the root manifest, or a directory holding app.yaml')
+    .option('--url <url>', 'control plane URL (default LOADFLEET_URL)')
+    .option('--prune', 'include managed sites no manifest declares any more (deleted by apply --prune)')
+    .addHelpText('after', '\nAdmin credentials: LOADFLEET_ADMIN=user:password')
+    .action(async (dir: string, opts: ControlPlaneOptions) => {
+      const { diffCommand } = await import('../apps/apply-command.js')
+      process.exitCode = await diffCommand(dir, opts)
+    })
+  program.command('apply')
+    .description('Make the control plane\'s managed sites what the manifests say, all at once or not at all')
+    .argument('<dir>', 'the root manifest, or a directory holding app.yaml')
+    .option('--url <url>', 'control plane URL (default LOADFLEET_URL)')
+    .option('--prune', 'delete managed sites no manifest declares any more')
+    .option('--revision <sha>', 'revision recorded in the audit trail (default: git rev-parse HEAD in DIR)')
+    .option('-y, --yes', 'apply without asking (needed when not on a terminal)')
+    .addHelpText('after', '\nAdmin credentials: LOADFLEET_ADMIN=user:password')
+    .action(async (dir: string, opts: ApplyOptions) => {
+      const { applyCommand } = await import('../apps/apply-command.js')
+      process.exitCode = await applyCommand(dir, opts)
     })
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { sql, type Kysely } from 'kysely'
 import {
-  maskUrl, type AgentTarget, type BaselineComparison, type Change, type ChangeState, type Config, type Run, type Target,
-  type TargetBaseline, type TargetWithStats,
+  maskUrl, type AgentTarget, type ApplyChange, type BaselineComparison, type Change, type ChangeState, type Config,
+  type Run, type Target, type TargetBaseline, type TargetWithStats,
 } from '@loadfleet/api'
 import { CHANGE_METRICS } from '@loadfleet/analysis'
 import type { Database } from './schema.js'
@@ -20,6 +20,7 @@ import type { SitesData } from '../site-metrics.js'
 import { effectiveThresholds, thresholdsRecord } from '../judging/judge-run.js'
 import { RunJudgedHook } from '../judging/run-judged-hook.js'
 import { SecretBox } from '../secret-box.js'
+import { carryOutApply, planApply, type ApplySpec } from './apply-targets.js'
 import {
   openSecretHeaders, parseStoredSecretHeaders, patchSecretHeaders, type StoredSecretHeaders,
 } from '../target-secret-headers.js'
@@ -339,6 +340,22 @@ export class Store {
       await trx.deleteFrom('agent_target_starts').where('target_id', '=', id).execute()
       await r.counters.deleteOf(id)
       await r.audit.add({ at: Date.now(), actor, action: 'delete', entity: 'target', entityId: id, change: before })
+    })
+  }
+
+  /**
+   * Makes the managed sites what `spec.targets` says, in one transaction: every change lands, with its audit entry
+   * and the revision, or none does. The plan is made inside the transaction, from what is there at that moment.
+   */
+  async applyTargets (spec: ApplySpec): Promise<{ changes: ApplyChange[], unchanged: number }> {
+    if (spec.dryRun) {
+      const { changes, unchanged } = planApply(await this.repos.targets.list(), spec)
+      return { changes: changes.map(({ spec: _desired, ...change }) => change), unchanged }
+    }
+    return await this.#writeTargets(async (r, trx) => {
+      const { changes, unchanged } = planApply(await r.targets.list(), spec)
+      if (changes.length === 0) return { changes: [], unchanged }
+      return { changes: await carryOutApply(r, trx, changes, spec), unchanged }
     })
   }
 

@@ -3,7 +3,7 @@ import type { Store } from '../db/store.js'
 import type { Auth } from './auth.js'
 import type { Metrics } from '../metrics.js'
 import type { Alerting } from '../alerts/alerting.js'
-import { RequestInvalid, TargetDenied } from '../errors.js'
+import { RequestInvalid, TargetDenied, type FieldIssue } from '../errors.js'
 import { createEgressPolicy, egressRefusal, portOf, type EgressPolicy } from '@loadfleet/core/egress'
 import { NO_SCALER_NOTE, type FleetController } from '../fleet/index.js'
 
@@ -26,10 +26,16 @@ const DEFAULT_EGRESS = createEgressPolicy({}).policy
 
 /** Throws TargetDenied (400, naming the rule) when the egress policy does not let agents reach `url`. */
 export function checkTargetEgress (deps: RouteDeps, url: string | undefined, path: string): void {
-  if (url === undefined) return
+  const issues = egressIssues(deps, url, path)
+  if (issues.length > 0) throw new TargetDenied({ issues })
+}
+
+/** Why the egress policy refuses `url`, as request issues naming `path`; none when it is allowed. */
+export function egressIssues (deps: RouteDeps, url: string | undefined, path: string): FieldIssue[] {
+  if (url === undefined) return []
   const parsed = new URL(url)
   const refusal = egressRefusal(deps.egress ?? DEFAULT_EGRESS, { host: parsed.hostname, port: portOf(parsed) })
-  if (refusal !== undefined) throw new TargetDenied({ issues: [{ path, message: maskUrlsIn(refusal) }] })
+  return refusal === undefined ? [] : [{ path, message: maskUrlsIn(refusal) }]
 }
 
 /** Parses an ISO-8601 time from a request, or throws a 400 naming the field. */

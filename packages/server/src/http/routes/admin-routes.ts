@@ -2,12 +2,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import {
-  AuditEntry, BaselinePin, Change, Config, ConfigSaved, ConfigUpdate, FleetStatus, Pagination, Target, TargetBaseline,
-  TargetCreate, TargetPatch,
+  ApplyRequest, ApplyResult, AuditEntry, BaselinePin, Change, Config, ConfigSaved, ConfigUpdate, FleetStatus,
+  Pagination, Target, TargetBaseline, TargetCreate, TargetPatch,
 } from '@loadfleet/api'
 import type { RouteDeps } from '../deps.js'
-import { checkTargetEgress, fleetStatusOf, noteOf, parseIsoMs } from '../deps.js'
-import { TargetNotFound } from '../../errors.js'
+import { checkTargetEgress, egressIssues, fleetStatusOf, noteOf, parseIsoMs } from '../deps.js'
+import { TargetDenied, TargetNotFound } from '../../errors.js'
 import { maskDeep, maskTarget } from '../masking.js'
 import { authorize } from '../access.js'
 
@@ -97,6 +97,17 @@ export function adminRoutes (deps: RouteDeps) {
       // Otherwise the count changes and nothing visibly happens: say so where operators look.
       if (note !== null) req.log.warn({ desired: config.k6DesiredAgentCount }, note)
       return { ...config, note }
+    })
+
+    app.post('/api/admin/apply', {
+      schema: { tags, security, body: ApplyRequest, response: { 200: ApplyResult } },
+    }, async (req) => {
+      // Every URL is checked before anything is written: one refused site refuses the whole set.
+      const issues = req.body.targets.flatMap((target, i) => egressIssues(deps, target.url, `body.targets.${i}.url`))
+      if (issues.length > 0) throw new TargetDenied({ issues })
+      const { targets, prune, dryRun, revision } = req.body
+      const result = await deps.store.applyTargets({ targets, prune, dryRun, revision, actor: actor(req) })
+      return { dryRun, revision, ...result }
     })
 
     app.get('/api/admin/audit', {
