@@ -126,6 +126,8 @@ describe('loadfleet diff and apply against a control plane', () => {
       '+ create web/home',
       '  skip payments/checkout: a YAML test file; sites run URL tests only',
       '  skip web/browse: a k6 script; sites run URL tests only',
+      '  note api/health: header authorization: refers to a secret, so the site does not get it from the manifest (set it as a secret header of the site)',
+      '  note api/products: header authorization: refers to a secret, so the site does not get it from the manifest (set it as a secret header of the site)',
       '5 to create, 0 to update, 0 to delete, 0 unchanged', '',
     ].join('\n'))
     expect(await managed()).toEqual([])
@@ -154,6 +156,7 @@ describe('loadfleet diff and apply against a control plane', () => {
       expectedStatuses: [200, 201],
       thresholds: { http_req_duration: ['p(95)<500'], checks: ['rate>0.99'] },
       labels: { app: 'payments', test: 'quote', managed_by: 'loadfleet-apply' },
+      headers: { 'x-test-source': 'loadfleet' },
     })
     expect(sites.find((s) => s.label === 'web/home')?.labels).toEqual({ app: 'web', test: 'home', managed_by: 'loadfleet-apply' })
     const audit = (await api.listAudit({ limit: 10 })).data
@@ -180,6 +183,7 @@ describe('loadfleet diff and apply against a control plane', () => {
     expect(out.code).toBe(2)
     expect(out.stdout.split('\n').filter((l) => /^[+~-] /.test(l))).toEqual(['~ update payments/quote (expectedStatuses)'])
     const applied = await cli(['apply', 'app-of-apps', '--yes', '--revision', 'rev-2'], { cwd: dir, env })
+    expect(applied.stderr).toBe('')
     expect(applied.stdout).toContain('applied revision rev-2: 0 created, 1 updated, 0 deleted')
     expect((await managed()).find((s) => s.label === 'payments/quote')?.expectedStatuses).toEqual([200])
   })

@@ -7,8 +7,11 @@ export const MANAGED_BY_APPLY = 'loadfleet-apply'
 /** Most sites one apply may carry: a tree of apps, not a bulk import. */
 export const APPLY_TARGETS_MAX = 1000
 
-/** One site apply manages, named by the app and test it comes from (its `app` and `test` labels). */
-export const AppliedTarget = TargetCreate.superRefine((target, ctx) => {
+/**
+ * One site apply manages, named by the app and test it comes from (its `app` and `test` labels). Secret headers are
+ * left out: manifests hold secret names only, and a sealed value cannot be compared to tell whether it changed.
+ */
+export const AppliedTarget = TargetCreate.omit({ secretHeaders: true }).superRefine((target, ctx) => {
   for (const key of ['app', 'test']) {
     if (target.labels?.[key] === undefined || target.labels[key] === '') {
       ctx.addIssue({ code: 'custom', path: ['labels', key], message: `required: the ${key} this site comes from` })

@@ -106,6 +106,7 @@ function printPlan (plan: ApplyResult, desired: DesiredTargets): void {
   const lines = plan.changes.map((c) => `${SIGN[c.action]} ${c.action} ${c.app}/${c.test}` +
     (c.fields.length > 0 ? ` (${c.fields.join(', ')})` : ''))
   for (const s of desired.skipped) lines.push(`  skip ${s.app}/${s.test}: ${s.why}`)
+  for (const n of desired.notes) lines.push(`  note ${n.app}/${n.test}: header ${n.why}`)
   const count = (action: ApplyChange['action']) => plan.changes.filter((c) => c.action === action).length
   lines.push(plan.changes.length === 0
     ? `no changes (${plan.unchanged} up to date)`

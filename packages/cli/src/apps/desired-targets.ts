@@ -1,10 +1,15 @@
 import { effectiveApp, resolveFromManifest, type AppTree, type EffectiveTest } from '@loadfleet/core'
 import type { TargetCreate } from '@loadfleet/api'
 
+// `${secrets.NAME}`: the value lives elsewhere, so the header cannot go into a site's plain headers.
+const SECRET_REF_RE = /\$\{secrets\.[A-Za-z_][A-Za-z0-9_]*\}/
+
 /** The sites a tree of apps asks for, and the tests that cannot be sites (with why). */
 export interface DesiredTargets {
   targets: TargetCreate[]
   skipped: Array<{ app: string, test: string, why: string }>
+  /** Sites that are applied, but without something the manifest says. */
+  notes: Array<{ app: string, test: string, why: string }>
 }
 
 /**
@@ -14,6 +19,7 @@ export interface DesiredTargets {
 export function desiredTargets (tree: AppTree): DesiredTargets {
   const targets: TargetCreate[] = []
   const skipped: DesiredTargets['skipped'] = []
+  const notes: DesiredTargets['notes'] = []
   for (const node of tree.apps.values()) {
     const app = effectiveApp(node, resolveFromManifest)
     for (const test of app.tests) {
@@ -21,10 +27,15 @@ export function desiredTargets (tree: AppTree): DesiredTargets {
         skipped.push({ app: app.name, test: test.name, why: `a ${test.kind === 'file' ? 'YAML test file' : 'k6 script'}; sites run URL tests only` })
         continue
       }
+      const secretHeaders = Object.entries(test.headers).filter(([, h]) => SECRET_REF_RE.test(h.value)).map(([name]) => name)
+      if (secretHeaders.length > 0) {
+        notes.push({ app: app.name, test: test.name, why: `${secretHeaders.join(', ')}: refers to a secret, so the site ` +
+          'does not get it from the manifest (set it as a secret header of the site)' })
+      }
       targets.push(targetOf(app.name, app.labels, test))
     }
   }
-  return { targets, skipped }
+  return { targets, skipped, notes }
 }
 
 function targetOf (app: string, labels: Record<string, string>, test: EffectiveTest): TargetCreate {
@@ -38,5 +49,7 @@ function targetOf (app: string, labels: Record<string, string>, test: EffectiveT
     thresholds: Object.fromEntries(Object.entries(test.thresholds).map(([metric, list]) => [metric, list.value])),
     expectedStatuses: test.expectedStatuses.value,
     labels: { ...labels, app, test: test.name },
+    headers: Object.fromEntries(Object.entries(test.headers)
+      .filter(([, h]) => !SECRET_REF_RE.test(h.value)).map(([name, h]) => [name, h.value])),
   }
 }

@@ -17,6 +17,7 @@ export interface ApplySpec {
 
 const COMPARED_FIELDS = [
   'url', 'label', 'vus', 'durationS', 'runIntervalMs', 'enabled', 'thresholds', 'expectedStatuses', 'labels',
+  'headers',
 ] as const satisfies ReadonlyArray<keyof TargetSpec>
 
 const keyOf = (labels: Record<string, string> | undefined): string => `${labels?.app ?? ''}/${labels?.test ?? ''}`
