@@ -203,6 +203,27 @@ describe('loadfleet diff and apply against a control plane', () => {
     expect((await api.listTargets()).data.map((t) => t.id)).toContain(other.id)
   })
 
+  it('applies with an editor API token as that token; a viewer token is refused and nothing is written', async () => {
+    const editor = await api.createApiToken({ name: 'ci-deploy', role: 'editor' })
+    const viewer = await api.createApiToken({ name: 'dashboards', role: 'viewer' })
+    const file = join(dir, 'app-of-apps/payments/refunds/app.yaml')
+    await writeFile(file, (await readFile(file, 'utf8')).replace('interval: 15m', 'interval: 10m'))
+    const tokenEnv = { LOADFLEET_URL: server.url, LOADFLEET_ADMIN: '' }
+    const before = await managed()
+    const refused = await cli(['apply', 'app-of-apps', '--yes', '--token', viewer.token], { cwd: dir, env: tokenEnv })
+    expect(refused.code).toBe(104)
+    expect(refused.stderr).toContain('403')
+    expect(await managed()).toEqual(before)
+    const out = await cli(['apply', 'app-of-apps', '--yes', '--revision', 'rev-3'],
+      { cwd: dir, env: { ...tokenEnv, LOADFLEET_TOKEN: editor.token } })
+    expect(out.stdout).toContain('applied revision rev-3: 0 created, 1 updated, 0 deleted')
+    expect((await managed()).find((s) => s.label === 'refunds/list')?.runIntervalMs).toBe(600_000)
+    const audit = (await api.listAudit({ limit: 2 })).data
+    expect(audit.map((a) => [a.action, a.actor, a.change.revision])).toEqual([
+      ['apply', 'token:ci-deploy', 'rev-3'], ['update', 'token:ci-deploy', 'rev-3'],
+    ])
+  })
+
   it('is atomic: one site the control plane refuses, and nothing of the set is written', async () => {
     await mkdir(join(dir, 'atomic'))
     await writeFile(join(dir, 'atomic/app.yaml'), [

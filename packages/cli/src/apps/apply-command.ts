@@ -10,6 +10,7 @@ import { loadTreeOrReport } from './validate-command.js'
 /** Options shared by the commands that talk to a control plane. */
 export interface ControlPlaneOptions {
   url?: string
+  token?: string
   prune?: boolean
 }
 
@@ -72,16 +73,20 @@ interface Prepared {
 
 async function prepare (dir: string, opts: ControlPlaneOptions): Promise<Prepared | number> {
   const baseUrl = opts.url ?? process.env.LOADFLEET_URL
+  const apiToken = opts.token ?? process.env.LOADFLEET_TOKEN
   const adminAuth = process.env.LOADFLEET_ADMIN
-  if (baseUrl === undefined || adminAuth === undefined) {
-    process.stderr.write('give the control plane with --url or LOADFLEET_URL, and admin credentials in LOADFLEET_ADMIN (user:password)\n')
+  if (baseUrl === undefined || (apiToken === undefined && adminAuth === undefined)) {
+    process.stderr.write('give the control plane with --url or LOADFLEET_URL, and credentials: an API token ' +
+      '(--token or LOADFLEET_TOKEN, role editor or admin) or LOADFLEET_ADMIN=user:password\n')
     return EXIT_CODES.invalidInput
   }
+  // A token wins over the admin's password: it names who applied in the audit trail.
+  const credentials = apiToken !== undefined ? { apiToken } : { adminAuth: adminAuth ?? '' }
   const tree = await loadTreeOrReport(dir)
   if (tree === undefined) return EXIT_CODES.invalidInput
   const desired = desiredTargets(tree)
   return {
-    client: new ApiClient({ baseUrl, adminAuth }), desired, rootDir: dirname(tree.root.path),
+    client: new ApiClient({ baseUrl, ...credentials }), desired, rootDir: dirname(tree.root.path),
     body: { targets: desired.targets, prune: opts.prune === true },
   }
 }

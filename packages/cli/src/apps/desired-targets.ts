@@ -27,7 +27,8 @@ export function desiredTargets (tree: AppTree): DesiredTargets {
         skipped.push({ app: app.name, test: test.name, why: `a ${test.kind === 'file' ? 'YAML test file' : 'k6 script'}; sites run URL tests only` })
         continue
       }
-      const secretHeaders = Object.entries(test.headers).filter(([, h]) => SECRET_REF_RE.test(h.value)).map(([name]) => name)
+      const secretHeaders = Object.entries(test.headers)
+        .filter(([, h]) => SECRET_REF_RE.test(h.value)).map(([name]) => name)
       if (secretHeaders.length > 0) {
         notes.push({ app: app.name, test: test.name, why: `${secretHeaders.join(', ')}: refers to a secret, so the site ` +
           'does not get it from the manifest (set it as a secret header of the site)' })

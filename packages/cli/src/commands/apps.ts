@@ -23,8 +23,9 @@ export function registerAppsCommands (program: Command): void {
     .description('Show what apply would create, change or delete on the control plane (exit 0: nothing, 2: changes)')
     .argument('<dir>', 'the root manifest, or a directory holding app.yaml')
     .option('--url <url>', 'control plane URL (default LOADFLEET_URL)')
+    .option('--token <token>', 'API token, role editor or admin (default LOADFLEET_TOKEN)')
     .option('--prune', 'include managed sites no manifest declares any more (deleted by apply --prune)')
-    .addHelpText('after', '\nAdmin credentials: LOADFLEET_ADMIN=user:password')
+    .addHelpText('after', '\nWithout a token: LOADFLEET_ADMIN=user:password (the admin\'s basic auth)')
     .action(async (dir: string, opts: ControlPlaneOptions) => {
       const { diffCommand } = await import('../apps/apply-command.js')
       process.exitCode = await diffCommand(dir, opts)
@@ -33,10 +34,11 @@ export function registerAppsCommands (program: Command): void {
     .description('Make the control plane\'s managed sites what the manifests say, all at once or not at all')
     .argument('<dir>', 'the root manifest, or a directory holding app.yaml')
     .option('--url <url>', 'control plane URL (default LOADFLEET_URL)')
+    .option('--token <token>', 'API token, role editor or admin (default LOADFLEET_TOKEN)')
     .option('--prune', 'delete managed sites no manifest declares any more')
     .option('--revision <sha>', 'revision recorded in the audit trail (default: git rev-parse HEAD in DIR)')
     .option('-y, --yes', 'apply without asking (needed when not on a terminal)')
-    .addHelpText('after', '\nAdmin credentials: LOADFLEET_ADMIN=user:password')
+    .addHelpText('after', '\nWithout a token: LOADFLEET_ADMIN=user:password (the admin\'s basic auth)')
     .action(async (dir: string, opts: ApplyOptions) => {
       const { applyCommand } = await import('../apps/apply-command.js')
       process.exitCode = await applyCommand(dir, opts)

@@ -34,6 +34,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'PUT /api/admin/config': 'admin',
   'GET /api/admin/audit': 'admin',
   'POST /api/admin/fleet/reconcile': 'admin',
+  'POST /api/admin/apply': 'edit',
   'GET /api/admin/alerts/channels': 'read',
   'POST /api/admin/alerts/channels': 'admin',
   'PATCH /api/admin/alerts/channels/:id': 'admin',
