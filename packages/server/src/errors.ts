@@ -1,6 +1,7 @@
 import { defineError } from '@loadfleet/core'
 
-export interface FieldIssue { path: string, message: string }
+/** One offending field; `line` locates a problem inside a text field (a site's script). */
+export interface FieldIssue { path: string, message: string, line?: number }
 
 /** A request that does not match its schema; `issues` names every offending field. */
 export const RequestInvalid = defineError('LF_REQUEST_INVALID', 400,

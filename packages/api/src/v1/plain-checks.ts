@@ -8,6 +8,8 @@ export const TARGET_URL_MAX_CHARS = 2048
 export const TARGET_LABEL_MAX_CHARS = 200
 export const TARGET_VUS_MAX = 10_000
 export const TARGET_DURATION_S_MAX = 3600
+/** A site's k6 script, in UTF-8 bytes: far above a hand-written script, small enough for every agent poll. */
+export const TARGET_SCRIPT_MAX_BYTES = 256 * 1024
 export const RUN_INTERVAL_MS_MIN = 1000
 export const RUN_INTERVAL_MS_MAX = 86_400_000
 export const DESIRED_AGENT_COUNT_MAX = 1000
@@ -172,6 +174,15 @@ function headerIssues (path: string, value: unknown, valueProblem: (v: string) =
   })
 }
 
+/** Why `value` cannot be a site's script (empty, too large, a NUL …), or undefined; its syntax is checked apart. */
+export function scriptProblem (value: string): string | undefined {
+  if (value.trim() === '') return 'expected a k6 script, not an empty text'
+  if (new TextEncoder().encode(value).length > TARGET_SCRIPT_MAX_BYTES) {
+    return `larger than ${TARGET_SCRIPT_MAX_BYTES} bytes`
+  }
+  return textProblem(value)
+}
+
 /** An issue with one field of an input: its path and what was expected. */
 export interface FieldIssue { path: string, message: string }
 
@@ -209,6 +220,9 @@ export function targetIssues (value: unknown): FieldIssue[] {
   check('enabled', typeof t.enabled === 'boolean', 'expected true or false')
   check('lastStartedAt', t.lastStartedAt === null || t.lastStartedAt === undefined ||
     (typeof t.lastStartedAt === 'string' && !Number.isNaN(Date.parse(t.lastStartedAt))), 'expected an ISO-8601 time or null')
+  const script = t.script === undefined || t.script === null ? undefined
+    : typeof t.script === 'string' ? scriptProblem(t.script) : 'expected a string or null'
+  if (script !== undefined) issues.push({ path: 'script', message: script })
   issues.push(...headerIssues('headers', t.headers, headerValueProblem), ...headerIssues('secretHeaders', t.secretHeaders, secretValueProblem))
   return issues
 }

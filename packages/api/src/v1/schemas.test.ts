@@ -5,7 +5,7 @@ describe('TargetCreate', () => {
   it('fills the documented defaults', () => {
     expect(TargetCreate.parse({ url: 'https://example.com/' })).toEqual({
       url: 'https://example.com/', label: '', vus: 1, durationS: 30, runIntervalMs: 60_000, enabled: true,
-      thresholds: {}, expectedStatuses: ['200-399'], labels: {}, headers: {}, secretHeaders: {},
+      thresholds: {}, expectedStatuses: ['200-399'], labels: {}, headers: {}, secretHeaders: {}, script: null,
     })
   })
 

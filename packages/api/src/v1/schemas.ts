@@ -4,7 +4,7 @@ import {
   HEARTBEAT_INTERVAL_MS_MAX, HEARTBEAT_INTERVAL_MS_MIN, RUN_INTERVAL_MS_MAX, RUN_INTERVAL_MS_MIN, RUN_STATUSES,
   SERIES_BUCKET_MS_MAX, SERIES_BUCKET_MS_MIN, SERIES_BUCKET_PATTERN, SUMMARY_MAX_BYTES, SUMMARY_MAX_DEPTH,
   TARGET_DURATION_S_MAX, TARGET_LABEL_MAX_CHARS, TARGET_URL_MAX_CHARS, TARGET_VUS_MAX, httpUrlProblem, normaliseHttpUrl,
-  seriesBucketMs, textProblem,
+  scriptProblem, seriesBucketMs, textProblem,
 } from './plain-checks.js'
 import { DEFAULT_EXPECTED_STATUSES } from './expected-statuses.js'
 import { TARGET_HEADERS_MAX, headerNameProblem, headerValueProblem, secretValueProblem } from './header-checks.js'
@@ -104,6 +104,18 @@ export const TargetSecretHeaders = headerMap(SecretHeaderValue)
 export const TargetSecretHeadersPatch = headerMap(SecretHeaderValue.nullable())
   .describe('Secret headers to set (a value) or remove (null); names left out keep their value')
 
+const ScriptText = z.string().superRefine((value, ctx) => {
+  const problem = scriptProblem(value)
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem })
+})
+
+/**
+ * A k6 script (JavaScript) agents run on their built-in engine instead of fetching `url` in a loop; the control
+ * plane compiles it on save. Its `options` set VUs and duration (within each agent's limits); `url` names the site.
+ */
+export const TargetScript = ScriptText.nullable()
+  .describe('k6 script (JavaScript) run for this site instead of GET url, compiled on save; null = none')
+
 /** What an admin declares about a site to test. */
 export const TargetCreate = z.strictObject({
   url: HttpUrl,
@@ -118,6 +130,7 @@ export const TargetCreate = z.strictObject({
   labels: TargetLabels.default({}),
   headers: TargetHeaders.default({}),
   secretHeaders: TargetSecretHeaders.default({}),
+  script: TargetScript.default(null),
 })
 export type TargetCreate = z.input<typeof TargetCreate>
 
@@ -134,6 +147,7 @@ export const TargetPatch = z.strictObject({
   labels: TargetLabels.optional(),
   headers: TargetHeaders.optional().describe('Replaces every plain header'),
   secretHeaders: TargetSecretHeadersPatch.optional(),
+  script: TargetScript.optional().describe('Replaces the script; null makes the site a plain URL again'),
 }).refine((patch) => Object.keys(patch).length > 0, { message: 'expected at least one field to change' })
 export type TargetPatch = z.input<typeof TargetPatch>
 
@@ -156,6 +170,8 @@ export const Target = z.object({
   secretHeaderNames: z.array(z.string()).optional(),
   /** When each secret header's value was last set, by name. */
   secretHeadersChangedAt: z.record(z.string(), IsoTime).optional(),
+  /** The site's k6 script, or null for a plain URL site; optional so older servers' answers still parse. */
+  script: z.string().nullable().optional(),
   createdAt: IsoTime,
   updatedAt: IsoTime,
 })

@@ -1,6 +1,7 @@
 import type { Diagnostic, ParseResult, RunResult, TestSpec } from '@loadfleet/core'
 import { createHttpClient } from '../http/index.js'
 import type { HttpSample } from '../http/index.js'
+import type { EgressCheck } from '../http/types.js'
 import { runTest } from '../run-test.js'
 import type { RunTestOptions } from '../run-test.js'
 import { errorLine, loadScript } from './load-script.js'
@@ -103,8 +104,8 @@ function initDiagnostic (err: unknown, script: LoadedScript, file: string): Diag
     ...(at === undefined ? {} : { line: at.line }), message: `exception in the init code: ${messageOf(err)}` }
 }
 
-function newRunState (env: Record<string, string>, options: Record<string, unknown>, plan?: ScriptPlan):
-ScriptRunState {
+function newRunState (env: Record<string, string>, options: Record<string, unknown>, plan?: ScriptPlan,
+  egress?: EgressCheck): ScriptRunState {
   const spec = plan?.spec
   return {
     env,
@@ -115,6 +116,8 @@ ScriptRunState {
     createClient: (onSample: (s: HttpSample) => void) => createHttpClient({
       insecureSkipTLSVerify: spec?.insecureSkipTLSVerify ?? false,
       userAgent: spec?.userAgent ?? 'k6',
+      // A script's requests pass the same egress policy as a plain test's, redirects included.
+      egress,
       onSample,
     }),
     abort: () => undefined,
@@ -134,7 +137,7 @@ function noStats (): ExecutionStats {
 /** Runs a prepared script on the built-in engine: setup, the scenarios, teardown, then handleSummary. */
 export async function runScript (prepared: PreparedScript, options: RunScriptOptions = {}): Promise<ScriptRunOutcome> {
   const { script, plan } = prepared
-  const run = newRunState(prepared.env, plan.options, plan)
+  const run = newRunState(prepared.env, plan.options, plan, options.egress)
   const outcome: Partial<ScriptRunOutcome> = {}
   let reported = 0
   const report = (err: unknown): void => {

@@ -23,6 +23,8 @@ export interface TargetRow {
   headers_json: string
   /** JSON `{ name: { value, changedAt } }` of the secret headers; each value sealed (see secret-box.ts). */
   secret_headers_json: string
+  /** The site's k6 script; null for a plain URL site. */
+  script: string | null
 }
 
 export interface AgentRow {

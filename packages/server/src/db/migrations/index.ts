@@ -9,6 +9,7 @@ import { agentCredentialsMigration } from './0007-agent-credentials.js'
 import { targetHeadersMigration } from './0008-target-headers.js'
 import { apiTokensMigration } from './0009-api-tokens.js'
 import { changeLastSeenMigration } from './0010-change-last-seen.js'
+import { targetScriptMigration } from './0011-target-script.js'
 
 export type DialectName = 'sqlite' | 'postgres'
 
@@ -27,6 +28,7 @@ export function migrationProvider (dialect: DialectName): MigrationProvider {
         '0008-target-headers': { up: (db: Kysely<unknown>) => targetHeadersMigration(db) },
         '0009-api-tokens': { up: (db: Kysely<unknown>) => apiTokensMigration(db) },
         '0010-change-last-seen': { up: (db: Kysely<unknown>) => changeLastSeenMigration(db) },
+        '0011-target-script': { up: (db: Kysely<unknown>) => targetScriptMigration(db) },
       })
     },
   }

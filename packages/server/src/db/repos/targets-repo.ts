@@ -17,6 +17,8 @@ export interface TargetSpec {
   labels?: Record<string, string> | undefined
   /** Plain request headers; absent = none. */
   headers?: Record<string, string> | undefined
+  /** The site's k6 script (already compiled once by the route); null or absent = a plain URL site. */
+  script?: string | null | undefined
 }
 
 /** A partial update, as the admin API parsed it. */
@@ -25,7 +27,7 @@ export type TargetSpecPatch = { [K in keyof TargetSpec]?: TargetSpec[K] | undefi
 const FIELD_COLUMNS = {
   url: 'url', label: 'label', vus: 'vus', durationS: 'duration_s', runIntervalMs: 'run_interval_ms', enabled: 'enabled',
   thresholds: 'thresholds_json', expectedStatuses: 'expected_statuses_json',
-  labels: 'labels_json', headers: 'headers_json',
+  labels: 'labels_json', headers: 'headers_json', script: 'script',
 } as const satisfies Record<keyof TargetSpec, keyof TargetRow>
 
 export function toTarget (row: Selectable<TargetRow>): Target {
@@ -44,6 +46,7 @@ export function toTarget (row: Selectable<TargetRow>): Target {
     headers: JSON.parse(row.headers_json) as Record<string, string>,
     secretHeaderNames: secret.names,
     secretHeadersChangedAt: secret.changedAt,
+    script: row.script ?? null,
     createdAt: new Date(Number(row.created_at)).toISOString(),
     updatedAt: new Date(Number(row.updated_at)).toISOString(),
   }
@@ -78,6 +81,7 @@ export class TargetsRepo {
       labels_json: JSON.stringify(spec.labels ?? {}),
       headers_json: JSON.stringify(spec.headers ?? {}),
       secret_headers_json: options.secretHeadersJson ?? '{}',
+      script: spec.script ?? null,
     }
     await this.#db.insertInto('targets').values(row).execute()
     return toTarget(row)
@@ -92,7 +96,7 @@ export class TargetsRepo {
       const column = FIELD_COLUMNS[field]
       ;(set as Record<string, unknown>)[column] = typeof value === 'boolean'
         ? (value ? 1 : 0)
-        : typeof value === 'object' ? JSON.stringify(value) : value
+        : typeof value === 'object' && value !== null ? JSON.stringify(value) : value
     }
     await this.#db.updateTable('targets').set(set).where('id', '=', id).execute()
   }

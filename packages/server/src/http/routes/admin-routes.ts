@@ -10,6 +10,7 @@ import { checkTargetEgress, egressIssues, fleetStatusOf, noteOf, parseIsoMs } fr
 import { TargetDenied, TargetNotFound } from '../../errors.js'
 import { maskDeep, maskTarget } from '../masking.js'
 import { authorize } from '../access.js'
+import { assertScriptCompiles } from '../../target-script-check.js'
 
 const IdParams = z.strictObject({ id: z.string().min(1).max(64) })
 const ChangeParams = z.strictObject({ id: z.string().min(1).max(64), changeId: z.string().min(1).max(64) })
@@ -39,6 +40,7 @@ export function adminRoutes (deps: RouteDeps) {
       schema: { tags, security, body: TargetCreate, response: { 201: Target } },
     }, async (req, reply) => {
       checkTargetEgress(deps, req.body.url, 'body.url')
+      await assertScriptCompiles(req.body.script)
       return reply.code(201).send(maskTarget(await deps.store.createTarget(req.body, actor(req))))
     })
 
@@ -54,6 +56,7 @@ export function adminRoutes (deps: RouteDeps) {
       schema: { tags, security, params: IdParams, body: TargetPatch, response: { 200: Target } },
     }, async (req) => {
       checkTargetEgress(deps, req.body.url, 'body.url')
+      await assertScriptCompiles(req.body.script)
       return maskTarget(await deps.store.updateTarget(req.params.id, req.body, actor(req)))
     })
 
