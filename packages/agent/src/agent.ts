@@ -12,6 +12,7 @@ import { dueTargets } from './schedule.js'
 import { Spool } from './spool.js'
 import { spoolProblemOf } from './spool-problem.js'
 import { testSpecOf } from './test-spec-of.js'
+import { executeScriptRun } from './script-run.js'
 import { resolveSecretHeaders } from './secret-headers.js'
 import { isSchedulable, targetEgressRefusal, targetRefusal } from './target-check.js'
 import { egressRefusal } from '@loadfleet/core/egress'
@@ -325,6 +326,16 @@ class AgentProcess {
       await this.#complete(runId, run, {
         status: 'error', finishedAt: new Date().toISOString(), errorMessage: `target refused by the agent: ${refusal}`.slice(0, 4000),
       })
+      return
+    }
+    if (typeof target.script === 'string') {
+      // A scripted site makes its own requests: its script, not the site's URL and headers, says what is sent.
+      const { finish } = await executeScriptRun({
+        script: target.script, signal: run.controller.signal, limits: this.#o,
+        egress: egress === undefined ? undefined : (destination) => egressRefusal(egress, destination),
+        onScriptError: (line) => { this.#log.log('warn', 'script_error', { runId, targetId: target.id, line }) },
+      })
+      await this.#complete(runId, run, run.controller.signal.aborted ? shutdownFinish(finish) : finish)
       return
     }
     const secrets = await resolveSecretHeaders(target)

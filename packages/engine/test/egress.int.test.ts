@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEgressPolicy, egressRefusal } from '@loadfleet/core/egress'
 import { createHttpClient, type EgressCheck, type HttpRequestSpec } from '../src/http/index.js'
-import { runTest } from '../src/index.js'
+import { prepareScript, runScript, runTest } from '../src/index.js'
 
 // A real target on loopback; the policy denies its port on 127.0.0.0/8, so "localhost" must resolve into the denied
 // range and be refused before any byte is sent.
@@ -84,5 +84,19 @@ describe('egress policy in the connection path', () => {
     }, { egress: check })
     expect(result.errorKinds.other ?? 0).toBeGreaterThan(0)
     expect(result.statusCodes['200'] ?? 0).toBe(0)
+  })
+
+  it("runScript passes the check to a script's requests", async () => {
+    const { check } = checkOf(`127.0.0.0/8:${port}`)
+    const source = `import http from 'k6/http'
+export const options = { vus: 1, iterations: 3 }
+export default function () { http.get('http://127.0.0.1:${port}/') }`
+    const prepared = await prepareScript('egress.js', { read: () => Promise.resolve(source) })
+    expect(prepared.diagnostics).toEqual([])
+    const before = connections
+    const { result } = await runScript(prepared.value as NonNullable<typeof prepared.value>, { egress: check })
+    expect(result.errorKinds.other).toBe(3)
+    expect(result.statusCodes['200'] ?? 0).toBe(0)
+    expect(connections).toBe(before)
   })
 })

@@ -5,7 +5,7 @@ import { toRun } from './repos/runs-repo.js'
 import { countersOfResult } from './repos/target-counters-repo.js'
 import { RunConflict, RunNotFound, RunNotOwned, TargetNotFound } from '../errors.js'
 import { DEFAULT_EXPECTED_STATUSES } from '@loadfleet/api'
-import { effectiveThresholds, judgeRun } from '../judging/judge-run.js'
+import { effectiveThresholds, judgeRun, scriptThresholdsOf } from '../judging/judge-run.js'
 
 export interface StartRunInput { agentName: string, id: string, targetId: string, startedAt: number }
 
@@ -79,9 +79,10 @@ export async function recordRunResult (store: Store, input: FinishRunInput): Pro
       throw new RunConflict({ id: input.id, reason: `it already finished as "${row.status}" with a different result` })
     }
     const [target, config] = await Promise.all([r.targets.get(row.target_id), r.config.get()])
+    const inForce = effectiveThresholds(config.defaultThresholds, target?.thresholds ?? {})
     const judged = judgeRun({
       reported: input,
-      thresholds: effectiveThresholds(config.defaultThresholds, target?.thresholds ?? {}),
+      thresholds: typeof target?.script === 'string' ? [...inForce, ...scriptThresholdsOf(input.summary, inForce)] : inForce,
       expectedStatuses: target?.expectedStatuses ?? DEFAULT_EXPECTED_STATUSES,
     })
     await r.runs.writeResult(input.id, {

@@ -50,6 +50,27 @@ export function effectiveThresholds (
   return out
 }
 
+/** Thresholds a script declares are at most this many per run; the rest of a (hostile) summary's list is ignored. */
+const SCRIPT_THRESHOLDS_MAX = 200
+
+/**
+ * A scripted site's own thresholds (its `options.thresholds`), read from the reported summary and judged like the
+ * site's, so a threshold the script declares decides its run's verdict too. Those already in force are not repeated.
+ */
+export function scriptThresholdsOf (summary: Record<string, unknown> | null, inForce: readonly EffectiveThreshold[]):
+EffectiveThreshold[] {
+  const seen = new Set(inForce.map((t) => `${t.metric}\u0000${t.expression}`))
+  const out: EffectiveThreshold[] = []
+  for (const v of viewOf(summary).thresholds.slice(0, SCRIPT_THRESHOLDS_MAX)) {
+    if (typeof v.metric !== 'string' || typeof v.expression !== 'string') continue
+    const key = `${v.metric}\u0000${v.expression}`
+    if (seen.has(key)) continue
+    seen.add(key)
+    out.push({ metric: v.metric, expression: v.expression, source: 'site' })
+  }
+  return out
+}
+
 /** The same thresholds as the k6-shaped record an agent hands its engine. */
 export function thresholdsRecord (thresholds: readonly EffectiveThreshold[]): Record<string, string[]> {
   const out: Record<string, string[]> = {}
