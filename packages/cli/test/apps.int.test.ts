@@ -224,6 +224,18 @@ describe('loadfleet diff and apply against a control plane', () => {
     ])
   })
 
+  it('refuses edits and deletes of a managed site through the API, pointing to the manifest', async () => {
+    const quote = (await managed()).find((s) => s.label === 'payments/quote')!
+    const patch = await api.updateTarget(quote.id, { vus: 9 }).catch((err: unknown) => err)
+    expect(patch).toMatchObject({ status: 409, code: 'LF_TARGET_MANAGED' })
+    expect((patch as Error).message).toContain('change its test "quote" there and run loadfleet apply')
+    expect(await api.deleteTarget(quote.id).catch((err: unknown) => err)).toMatchObject({ status: 409, code: 'LF_TARGET_MANAGED' })
+    // Secret headers are the one thing a manifest cannot hold, so they stay settable here.
+    await api.updateTarget(quote.id, { secretHeaders: { authorization: 'env:SHOP_API_TOKEN' } })
+    expect((await managed()).find((s) => s.id === quote.id)).toMatchObject({ vus: quote.vus })
+    expect((await cli(['diff', 'app-of-apps'], { cwd: dir, env })).code).toBe(0)
+  })
+
   it('is atomic: one site the control plane refuses, and nothing of the set is written', async () => {
     await mkdir(join(dir, 'atomic'))
     await writeFile(join(dir, 'atomic/app.yaml'), [

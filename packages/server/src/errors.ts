@@ -59,6 +59,9 @@ export const SettingsInvalid = defineError('LF_SETTINGS_INVALID', 400,
   (d: { setting: string, problem: string }) => `${d.setting}: ${d.problem}`)
 export const Internal = defineError('LF_INTERNAL', 500,
   (_d: Record<string, never>) => 'Internal error; the server log has the details')
+export const TargetManaged = defineError('LF_TARGET_MANAGED', 409,
+  (d: { id: string, app: string, test: string }) => `Site ${d.app}/${d.test} is managed by the manifest of app ` +
+    `"${d.app}": change its test "${d.test}" there and run loadfleet apply (only its secret headers can be set here)`)
 export const AlertRuleNotFound = defineError('LF_ALERT_RULE_NOT_FOUND', 404,
   (d: { id: string }) => `No alert rule with id "${d.id}"`)
 export const AlertRuleBuiltIn = defineError('LF_ALERT_RULE_BUILT_IN', 409,

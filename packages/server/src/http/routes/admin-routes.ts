@@ -3,11 +3,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import {
   ApplyRequest, ApplyResult, AuditEntry, BaselinePin, Change, Config, ConfigSaved, ConfigUpdate, FleetStatus,
-  Pagination, Target, TargetBaseline, TargetCreate, TargetPatch,
+  MANAGED_BY_APPLY, MANAGED_BY_LABEL, Pagination, Target, TargetBaseline, TargetCreate, TargetPatch,
 } from '@loadfleet/api'
 import type { RouteDeps } from '../deps.js'
 import { checkTargetEgress, egressIssues, fleetStatusOf, noteOf, parseIsoMs } from '../deps.js'
-import { TargetDenied, TargetNotFound } from '../../errors.js'
+import { TargetDenied, TargetManaged, TargetNotFound } from '../../errors.js'
 import { maskDeep, maskTarget } from '../masking.js'
 import { authorize } from '../access.js'
 import { assertScriptCompiles } from '../../target-script-check.js'
@@ -20,6 +20,17 @@ const AuditQuery = z.strictObject({
 })
 const security = [{ basicAuth: [] }]
 const AuditPage = z.object({ data: z.array(AuditEntry), pagination: Pagination })
+
+/**
+ * A site `loadfleet apply` manages is defined by its manifest: edits here would be undone by the next apply, so
+ * they are refused with a pointer to the manifest.
+ */
+async function refuseIfManaged (deps: RouteDeps, id: string): Promise<void> {
+  const labels = (await deps.store.repos.targets.get(id))?.labels
+  if (labels?.[MANAGED_BY_LABEL] === MANAGED_BY_APPLY) {
+    throw new TargetManaged({ id, app: labels.app ?? '?', test: labels.test ?? '?' })
+  }
+}
 
 /** Admin routes (basic auth): targets, config, audit trail, fleet reconcile. Every change is audited. */
 export function adminRoutes (deps: RouteDeps) {
@@ -55,6 +66,8 @@ export function adminRoutes (deps: RouteDeps) {
     app.patch('/api/admin/k6/targets/:id', {
       schema: { tags, security, params: IdParams, body: TargetPatch, response: { 200: Target } },
     }, async (req) => {
+      const onlySecrets = Object.keys(req.body).every((key) => key === 'secretHeaders')
+      if (!onlySecrets) await refuseIfManaged(deps, req.params.id)
       checkTargetEgress(deps, req.body.url, 'body.url')
       await assertScriptCompiles(req.body.script)
       return maskTarget(await deps.store.updateTarget(req.params.id, req.body, actor(req)))
@@ -63,6 +76,7 @@ export function adminRoutes (deps: RouteDeps) {
     app.delete('/api/admin/k6/targets/:id', {
       schema: { tags, security, params: IdParams, response: { 204: z.null().describe('Deleted; its runs are kept') } },
     }, async (req, reply) => {
+      await refuseIfManaged(deps, req.params.id)
       await deps.store.deleteTarget(req.params.id, actor(req))
       return reply.code(204).send(null)
     })
