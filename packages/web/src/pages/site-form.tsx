@@ -4,23 +4,24 @@ import { SignInCancelled } from '../api-context'
 import { fieldErrorsOf, type NestedIssueWords } from '../form-errors'
 import { errorMessage } from '../components/states'
 import { formatInterval } from '../format'
+import { scriptDiagnosticsOf, type ScriptDiagnostic } from '../script-diagnostics'
 import { parseStatusesText, parseThresholdsText, statusesText, thresholdsText } from '../judging-text'
 
 interface Values {
   url: string, label: string, vus: string, durationS: string, runIntervalMs: string, enabled: boolean
-  thresholds: string, expectedStatuses: string
+  thresholds: string, expectedStatuses: string, script: string
 }
 
 /** How the form names each field, so an API error reads "VUs must be at least 1". */
 const LABELS: Record<string, string> = {
   url: 'URL', label: 'Label', vus: 'VUs', durationS: 'Duration (s)', runIntervalMs: 'Run interval (ms)', enabled: 'Enabled',
-  thresholds: 'Thresholds', expectedStatuses: 'Expected statuses',
+  thresholds: 'Thresholds', expectedStatuses: 'Expected statuses', script: 'k6 script',
 }
 
 // The defaults of the operations guide (and of the API schema): no thresholds of its own, statuses 200-399.
 const DEFAULTS: Values = {
   url: '', label: '', vus: '1', durationS: '30', runIntervalMs: '60000', enabled: true,
-  thresholds: '', expectedStatuses: statusesText(DEFAULT_EXPECTED_STATUSES),
+  thresholds: '', expectedStatuses: statusesText(DEFAULT_EXPECTED_STATUSES), script: '',
 }
 
 function valuesOf (target: Target | undefined): Values {
@@ -34,8 +35,12 @@ function valuesOf (target: Target | undefined): Values {
     enabled: target.enabled,
     thresholds: thresholdsText(target.thresholds),
     expectedStatuses: statusesText(target.expectedStatuses),
+    script: target.script ?? '',
   }
 }
+
+const SCRIPT_PLACEHOLDER = "import http from 'k6/http'\nimport { check } from 'k6'\n\nexport default function () {\n" +
+  "  check(http.get('https://example.com/'), { 'status is 200': (r) => r.status === 200 })\n}"
 
 /** Numbers go to the API as typed; an empty or non-numeric box is sent as null so the API names the field. */
 function toInt (text: string): number {
@@ -56,6 +61,8 @@ function bodyOf (values: Values, thresholds: Record<string, string[]>): TargetCr
     enabled: values.enabled,
     thresholds,
     expectedStatuses: parseStatusesText(values.expectedStatuses),
+    // An empty editor makes the site a plain URL site again.
+    script: values.script.trim() === '' ? null : values.script,
   }
 }
 
@@ -82,15 +89,18 @@ export function SiteForm ({ target, onSave, onCancel }: SiteFormProps): ReactNod
   const [errors, setErrors] = useState<Record<string, string>>({})
   const [formError, setFormError] = useState<string | null>(null)
   const [saving, setSaving] = useState(false)
+  const [diagnostics, setDiagnostics] = useState<ScriptDiagnostic[]>([])
 
   function set<K extends keyof Values> (key: K, value: Values[K]): void {
     setValues((prev) => ({ ...prev, [key]: value }))
+    if (key === 'script') setDiagnostics([])
     setErrors(({ [key]: _dropped, ...rest }) => rest)
   }
 
   async function submit (event: FormEvent): Promise<void> {
     event.preventDefault()
     setFormError(null)
+    setDiagnostics([])
     const thresholds = parseThresholdsText(values.thresholds)
     if (thresholds.error !== undefined) {
       setErrors({ thresholds: `${LABELS.thresholds}, ${thresholds.error}` })
@@ -106,7 +116,11 @@ export function SiteForm ({ target, onSave, onCancel }: SiteFormProps): ReactNod
         thresholds: thresholdWords(thresholds.lineOf),
         expectedStatuses: (_rest, message) => `${LABELS.expectedStatuses}: ${message}`,
       })
+      const problems = scriptDiagnosticsOf(err, values.script)
+      // The script's problems are listed at their lines below the editor, not as one message under it.
+      if (problems.length > 0) fields.script = `${LABELS.script}: ${problems.length === 1 ? 'one problem' : `${problems.length} problems`} to fix`
       setErrors(fields)
+      setDiagnostics(problems)
       setFormError(Object.keys(fields).length > 0 ? 'Please correct the highlighted fields.' : errorMessage(err))
     } finally {
       setSaving(false)
@@ -135,6 +149,9 @@ export function SiteForm ({ target, onSave, onCancel }: SiteFormProps): ReactNod
   )
   const thresholdsHint = 'k6 syntax, one metric per line. Metrics not named keep the defaults; ' +
     'a metric with nothing after its colon drops its default.'
+
+  const scriptHint = 'Optional. Agents run this k6 script instead of fetching the URL; its options set VUs and ' +
+    'duration. Checked by the server when you save.'
 
   const interval = toInt(values.runIntervalMs)
   return (
@@ -167,6 +184,24 @@ export function SiteForm ({ target, onSave, onCancel }: SiteFormProps): ReactNod
         </div>
         {field('expectedStatuses', 'Expected statuses', { type: 'text', placeholder: '200-399, 404', autoComplete: 'off',
           spellCheck: false }, 'Codes and ranges counted as success; empty means 200-399')}
+        <div className="field field-script">
+          <label htmlFor={`${id}-script`}>k6 script</label>
+          <textarea id={`${id}-script`} name="script" rows={8} value={values.script} spellCheck={false} wrap="off"
+            autoComplete="off" className="script-editor" placeholder={SCRIPT_PLACEHOLDER}
+            aria-invalid={errors.script !== undefined} aria-describedby={describedBy('script', scriptHint)}
+            onChange={(event) => { set('script', event.target.value) }} />
+          {notes('script', scriptHint)}
+          {diagnostics.length > 0 && (
+            <ol className="script-diagnostics" aria-label="Script problems">
+              {diagnostics.map((d, i) => (
+                <li key={i}>
+                  {d.line !== null && <code className="script-line"><span className="script-line-no">{d.line}</span>{d.source}</code>}
+                  <span className="field-error">{d.line === null ? '' : `line ${d.line}: `}{d.message}</span>
+                </li>
+              ))}
+            </ol>
+          )}
+        </div>
       </div>
       {formError !== null && <p className="form-error" role="alert">{formError}</p>}
       <div className="actions">
