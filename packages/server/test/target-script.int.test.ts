@@ -49,6 +49,9 @@ describe.each(['sqlite', 'postgres'] as const)('scripted sites on %s', (kind) =>
     ['a syntax error', 'export default function () {\n  let x = \n}\n', 3, /line 3: /],
     ['an unsupported import', "import http from 'k6/http'\nimport ws from 'k6/ws'\nexport default function () {}\n", 2, /k6\/ws/],
     ['a local module import', "import { f } from './lib.js'\nexport default function () { f() }\n", 1, /local module imports/],
+    // Would close the compiled wrapper and run code in the control plane while the script is checked.
+    ['an escape through "<!--"', 'let a = 1, b = 2\nlet x = a <!--b + `\n}); globalThis.__lfEscaped = true; ' +
+      '(async function () { <!-- `\nexport default function () {}\n', 2, /"<!--" would read as a comment/],
   ])('refuses %s with 400 naming the line, storing nothing', async (_name, script, line, message) => {
     const before = await tableCounts(t.store)
     const res = await create({ script })
@@ -58,6 +61,7 @@ describe.each(['sqlite', 'postgres'] as const)('scripted sites on %s', (kind) =>
     expect(body.details.issues).toContainEqual({ path: 'body.script', line, message: expect.stringMatching(message) as unknown })
     expect(body.details.issues[0]?.message).toMatch(new RegExp(`^line ${line}: `))
     expect(await tableCounts(t.store)).toEqual(before)
+    expect((globalThis as Record<string, unknown>).__lfEscaped).toBeUndefined()
   })
 
   it('refuses a broken script on PATCH and keeps the stored one', async () => {

@@ -1,4 +1,4 @@
-import { parse } from 'acorn'
+import { parse, tokenizer } from 'acorn'
 import type { Node } from 'acorn'
 
 /** An ESTree node as acorn builds it; fields are read by name, so one loose shape serves every node type. */
@@ -21,6 +21,42 @@ export function parseModule (source: string): ParseOutcome {
   } catch (err) {
     const e = err as SyntaxError & { loc?: { line: number } }
     return { line: e.loc?.line ?? 1, message: `syntax error: ${e.message.replace(/\s*\(\d+:\d+\)$/, '')}` }
+  }
+}
+
+/**
+ * Lines where `<!--` stands as one run of characters: a module reads it as `< ! --`, but the compiled wrapper is a
+ * classic script, where it starts a comment (an HTML-like comment, ECMAScript Annex B) that would hide the rest of
+ * the line — the script would mean something else than it says, or reach outside its wrapper.
+ */
+export function htmlCommentLines (source: string): number[] {
+  const lines: number[] = []
+  const tokens = [...tokenizer(source, { ecmaVersion: 'latest', sourceType: 'module', locations: true })]
+  for (let i = 0; i + 2 < tokens.length; i++) {
+    const [lt, bang, dec] = [tokens[i], tokens[i + 1], tokens[i + 2]]
+    if (lt === undefined || bang === undefined || dec === undefined) continue
+    const text = (t: typeof lt): string => source.slice(t.start, t.end)
+    if (text(lt) === '<' && text(bang) === '!' && text(dec) === '--' && lt.end === bang.start && bang.end === dec.start) {
+      lines.push(lt.loc?.start.line ?? 1)
+    }
+  }
+  return lines
+}
+
+/**
+ * Whether compiled code is exactly one async function expression and nothing besides, read as the classic script
+ * `vm.Script` compiles it: the guard that no module text, however written, runs when it is compiled.
+ */
+export function isSingleAsyncFunction (code: string): boolean {
+  try {
+    const program = parse(code, { ecmaVersion: 'latest', sourceType: 'script' }) as unknown as AstNode
+    const body = program.body as AstNode[]
+    const statement = body[0]
+    const fn = statement?.expression as AstNode | undefined
+    return body.length === 1 && statement?.type === 'ExpressionStatement' && fn?.type === 'FunctionExpression' &&
+      fn.async === true
+  } catch {
+    return false
   }
 }
 

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { formatDiagnostic } from '@loadfleet/core'
+import { isSingleAsyncFunction } from './ast.js'
 import { loadScript } from './load-script.js'
 
 /** Loads `files` from memory; the entry is `script.js`. */
@@ -31,6 +32,32 @@ describe('loadScript', () => {
     expect(diagnostics).toHaveLength(1)
     expect(diagnostics[0]).toMatch(/^script\.js:2: error: /)
     expect(diagnostics[0]).toMatch(message)
+  })
+
+  it('refuses "<!--", which would let a script reach outside its wrapper and run while being compiled', async () => {
+    // A module reads `a <!--b` as `a < !--b`; the classic script the wrapper is compiled as reads a comment there,
+    // so the template below would close the wrapper and run the code after it.
+    const escape = [
+      'let a = 1, b = 2',
+      'let x = a <!--b + `',
+      '}); globalThis.__lfEscaped = true; (async function () { <!-- `',
+      'export default function () {}',
+    ].join('\n')
+    expect(await problems({ 'script.js': escape })).toEqual([
+      'script.js:2: error: "<!--" would read as a comment where the script runs; write "< !--" with a space',
+    ])
+    expect((globalThis as Record<string, unknown>).__lfEscaped).toBeUndefined()
+    expect(await problems({ 'script.js': 'let a = 1, b = 2\nlet x = a < !--b\nexport default function () {}\n' }))
+      .toEqual([])
+  })
+
+  it('compiles only code that is one async function and nothing besides', () => {
+    expect(isSingleAsyncFunction('(async function (x) { return x })')).toBe(true)
+    expect(isSingleAsyncFunction('(async function () {}), globalThis.x = 1')).toBe(false)
+    expect(isSingleAsyncFunction('(async function () {})(globalThis.x = 1)')).toBe(false)
+    expect(isSingleAsyncFunction('(async function () {}); globalThis.x = 1')).toBe(false)
+    expect(isSingleAsyncFunction('(function () {})')).toBe(false)
+    expect(isSingleAsyncFunction('(async function () {}) <!-- a comment')).toBe(true)
   })
 
   it('serves the jslib k6-utils and k6-summary modules without the network', async () => {

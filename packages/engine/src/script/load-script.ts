@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { relative, resolve } from 'node:path'
 import { Script } from 'node:vm'
 import type { Diagnostic, ParseResult } from '@loadfleet/core'
-import { isNode, lineOf, parseModule } from './ast.js'
+import { htmlCommentLines, isNode, isSingleAsyncFunction, lineOf, parseModule } from './ast.js'
 import type { AstNode } from './ast.js'
 import { WaitAnalysis, collectFacts } from './analyse.js'
 import type { ImportBinding, ModuleFacts } from './analyse.js'
@@ -79,7 +79,16 @@ Promise<ParseResult<LoadedScript>> {
     const file = display(path)
     const out = transformModule({ facts, source, file, analysis, resolved })
     diagnostics.push(...out.diagnostics)
-    if (out.diagnostics.length > 0) continue
+    for (const line of htmlCommentLines(source)) {
+      diagnostics.push({ severity: 'error', code: 'LF_SCRIPT_UNSUPPORTED', file, path: '', line,
+        message: '"<!--" would read as a comment where the script runs; write "< !--" with a space' })
+    }
+    if (diagnostics.length > 0) continue
+    if (!isSingleAsyncFunction(out.code)) {
+      diagnostics.push({ severity: 'error', code: 'LF_SCRIPT_UNSUPPORTED', file, path: '', line: 1,
+        message: 'a construct the engine cannot run: the compiled module would not stay one function' })
+      continue
+    }
     try {
       // One line of wrapper precedes the module, so a line offset of -1 keeps error lines the script's own.
       const factory = new Script(out.code, { filename: file, lineOffset: -1 }).runInThisContext() as ModuleFactory
