@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Role } from '@loadfleet/api'
 import { PermissionDenied } from '../errors.js'
 import type { RouteDeps } from './deps.js'
@@ -105,4 +105,16 @@ export async function authorize (deps: RouteDeps, req: FastifyRequest): Promise<
     at: Date.now(), actor: principal.actor, action: 'deny', entity: 'route', entityId: null, change: { ...denied, ip: req.ip },
   })
   throw new PermissionDenied(denied)
+}
+
+/**
+ * Authorizes every request of a plugin's routes before its handler runs, and answers the function that names the
+ * request's actor for the audit trail.
+ */
+export function authorizeEach (app: FastifyInstance, deps: RouteDeps): (req: FastifyRequest) => string {
+  const actors = new WeakMap<FastifyRequest, string>()
+  app.addHook('onRequest', async (req) => {
+    actors.set(req, await authorize(deps, req))
+  })
+  return (req) => actors.get(req) ?? 'unknown'
 }

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import {
@@ -9,7 +9,7 @@ import type { RouteDeps } from '../deps.js'
 import { checkTargetEgress, egressIssues, fleetStatusOf, noteOf, parseIsoMs } from '../deps.js'
 import { TargetDenied, TargetManaged, TargetNotFound } from '../../errors.js'
 import { maskDeep, maskTarget } from '../masking.js'
-import { authorize } from '../access.js'
+import { authorizeEach } from '../access.js'
 import { assertScriptCompiles } from '../../target-script-check.js'
 
 const IdParams = z.strictObject({ id: z.string().min(1).max(64) })
@@ -36,11 +36,7 @@ async function refuseIfManaged (deps: RouteDeps, id: string): Promise<void> {
 export function adminRoutes (deps: RouteDeps) {
   return function register (plugin: FastifyInstance): void {
     const app = plugin.withTypeProvider<ZodTypeProvider>()
-    const actors = new WeakMap<FastifyRequest, string>()
-    app.addHook('onRequest', async (req) => {
-      actors.set(req, await authorize(deps, req))
-    })
-    const actor = (req: FastifyRequest): string => actors.get(req) ?? 'unknown'
+    const actor = authorizeEach(app, deps)
     const tags = ['admin']
 
     app.get('/api/admin/k6/targets', {

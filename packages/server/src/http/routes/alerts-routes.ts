@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import {
@@ -9,7 +9,7 @@ import type { RouteDeps } from '../deps.js'
 import { AlertsAdmin } from '../../alerts/alerts-admin.js'
 import { AlertsRepo } from '../../alerts/alerts-repo.js'
 import { Alerting } from '../../alerts/alerting.js'
-import { authorize } from '../access.js'
+import { authorize, authorizeEach } from '../access.js'
 
 const IdParams = z.strictObject({ id: z.string().min(1).max(64) })
 const security = [{ basicAuth: [] }]
@@ -19,11 +19,7 @@ const deleted = z.null().describe('Deleted')
 export function alertAdminRoutes (deps: RouteDeps) {
   return function register (plugin: FastifyInstance): void {
     const app = plugin.withTypeProvider<ZodTypeProvider>()
-    const actors = new WeakMap<FastifyRequest, string>()
-    app.addHook('onRequest', async (req) => {
-      actors.set(req, await authorize(deps, req))
-    })
-    const actor = (req: FastifyRequest): string => actors.get(req) ?? 'unknown'
+    const actor = authorizeEach(app, deps)
     const tags = ['alerts']
     const admin = new AlertsAdmin(deps.store)
     const repo = new AlertsRepo(deps.store.db, deps.store.secrets)

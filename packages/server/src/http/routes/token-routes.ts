@@ -1,11 +1,11 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { ApiToken, ApiTokenCreate, ApiTokenCreated } from '@loadfleet/api'
 import type { RouteDeps } from '../deps.js'
 import { ApiTokenNotFound } from '../../errors.js'
-import { authorize } from '../access.js'
+import { authorizeEach } from '../access.js'
 import { toApiToken } from '../../db/repos/api-tokens-repo.js'
 
 // 256 random bits: beyond guessing, so a plain SHA-256 is enough to store (as for agent credentials).
@@ -18,11 +18,7 @@ const security = [{ basicAuth: [] }, { bearerAuth: [] }]
 export function tokenRoutes (deps: RouteDeps) {
   return function register (plugin: FastifyInstance): void {
     const app = plugin.withTypeProvider<ZodTypeProvider>()
-    const actors = new WeakMap<FastifyRequest, string>()
-    app.addHook('onRequest', async (req) => {
-      actors.set(req, await authorize(deps, req))
-    })
-    const actor = (req: FastifyRequest): string => actors.get(req) ?? 'unknown'
+    const actor = authorizeEach(app, deps)
     const tags = ['admin']
 
     app.post('/api/admin/tokens', {
