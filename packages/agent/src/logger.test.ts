@@ -6,20 +6,20 @@ describe('agent logger', () => {
     const lines: string[] = []
     const log = createLogger({ write: (line) => { lines.push(line) } })
     log.log('info', 'run_started', {
-      url: 'http://svc:S3cret@h/?api_key=AK&q=1', nested: { error: 'GET https://h/?token=T1 failed' },
+      url: 'http://svc:S3cret@h/?api_key=AK&q=1', nested: { error: 'GET https://h/?token=Tok3nValue failed' },
     })
     expect(lines[0]).toContain('http://***@h/?api_key=***&q=1')
     expect(lines[0]).toContain('https://h/?token=*** failed')
-    for (const secret of ['S3cret', 'AK&', 'T1']) expect(lines[0]).not.toContain(secret)
+    for (const secret of ['S3cret', 'AK&', 'Tok3nValue']) expect(lines[0]).not.toContain(secret)
   })
 
   it('masks them in readable lines too', () => {
     const lines: string[] = []
     createLogger({ format: 'pretty', write: (line) => { lines.push(line) } }).log('info', 'run_started', {
-      url: 'http://svc:S3cret@h/?api_key=AK&q=1', nested: { error: 'GET https://h/?token=T1 failed' },
+      url: 'http://svc:S3cret@h/?api_key=AK&q=1', nested: { error: 'GET https://h/?token=Tok3nValue failed' },
     })
     expect(lines[0]).toContain('url="http://***@h/?api_key=***&q=1"')
-    for (const secret of ['S3cret', 'AK&', 'T1']) expect(lines[0]).not.toContain(secret)
+    for (const secret of ['S3cret', 'AK&', 'Tok3nValue']) expect(lines[0]).not.toContain(secret)
   })
 })
 
