@@ -1,10 +1,11 @@
 import { formatMetricSelector, parseMetricSelector } from '@loadfleet/core'
-import type { MetricSummary, RunResult, ScenarioSpec, TestSpec, ThresholdVerdict } from '@loadfleet/core'
+import type { ExecutionTuple, MetricSummary, RunResult, TestSpec, ThresholdVerdict } from '@loadfleet/core'
 import { createHttpClient, type EgressCheck } from './http/index.js'
 import { compileThresholds, evaluateThresholds, statsReferenced } from './thresholds/index.js'
 import type { CompiledThreshold, MetricSource } from './thresholds/index.js'
 import { MetricsRegistry, initHistograms } from './metrics/index.js'
-import { RunContext, plannedTestMs, plannedVus, runScenario } from './executors/index.js'
+import { RunContext, partOf, plannedTestMs, plannedVus, runScenario } from './executors/index.js'
+import type { ScenarioPart } from './executors/index.js'
 import { prepareSteps } from './vu/steps.js'
 import type { VirtualUser, VuShared } from './vu/vu.js'
 import { ProgressMeter } from './progress/index.js'
@@ -21,11 +22,16 @@ export interface RunTestOptions {
   egress?: EgressCheck | undefined
   /** A script's part in the run: its VUs, its setup and teardown. */
   hooks?: RunHooks
+  /**
+   * Runs only this part of the test (k6's `--execution-segment` within its sequence): its share of every scenario's
+   * VUs and iterations, with the global VU and iteration numbers of its stripe. Absent: the whole test.
+   */
+  segment?: ExecutionTuple | undefined
 }
 
 /** How a script takes over a run's VUs and adds its lifecycle around the scenarios. */
 export interface RunHooks {
-  createVu: (scenario: ScenarioSpec, shared: VuShared, onInterrupted: () => void) => VirtualUser
+  createVu: (part: ScenarioPart, shared: VuShared, onInterrupted: () => void) => VirtualUser
   /** Before the test clock starts (k6's setup); `abort` stops the run as `test.abort()` does. A throw is an error. */
   beforeStart?: (metrics: MetricsRegistry, abort: () => void) => Promise<void>
   /** After the last scenario (k6's teardown). */
@@ -75,23 +81,25 @@ Promise<RunResult> {
     running.ctx?.stop()
   }
   await hooks?.beforeStart?.(metrics, () => stop('script'))
-  const shared = new Map(spec.scenarios.map((s) => {
-    const one = sharedFor(spec, metrics, s.name, options.egress)
-    if (hooks !== undefined) one.createVu = (onInterrupted) => hooks.createVu(s, one, onInterrupted)
-    return [s.name, one]
+  const parts = spec.scenarios.map((s) => partOf(s, options.segment))
+    .filter((p): p is ScenarioPart => p !== undefined)
+  const shared = new Map(parts.map((p) => {
+    const one = sharedFor(spec, metrics, p.scenario.name, options.egress)
+    if (hooks !== undefined) one.createVu = (onInterrupted) => hooks.createVu(p, one, onInterrupted)
+    return [p.scenario.name, one]
   }))
   const compiled = compileThresholds(spec.thresholds)
   const ctx = new RunContext(metrics)
   running.ctx = ctx
   if (abortedBy !== undefined) ctx.stop()
   // As k6, every VU a scenario plans is initialised before the start, so vus_max is the full count from the start.
-  ctx.reserveVus(plannedVus(spec.scenarios))
+  ctx.reserveVus(plannedVus(parts))
   const onSignal = (): void => stop('signal')
   if (options.signal?.aborted === true) onSignal()
   options.signal?.addEventListener('abort', onSignal)
   const monitor = startMonitor({ ctx, spec, compiled, options, onThresholdAbort: () => stop('threshold') })
   try {
-    await Promise.all(spec.scenarios.map(async (s) => runScenario(ctx, s, shared.get(s.name) as VuShared)))
+    await Promise.all(parts.map(async (p) => runScenario(ctx, p, shared.get(p.scenario.name) as VuShared)))
   } finally {
     monitor.stop()
     options.signal?.removeEventListener('abort', onSignal)

@@ -21,6 +21,8 @@ export function registerRunCommand (program: Command): void {
     .option('--insecure-skip-tls-verify', 'accept any TLS certificate')
     .option('-e, --env <KEY=VALUE>', "a k6 script's __ENV variable (repeatable)", collect)
     .addOption(new Option('--engine <engine>', 'load engine').choices(['loadfleet', 'k6']).default('loadfleet'))
+    .option('--execution-segment <from:to>', "run only this part of the test, e.g. '1/3:2/3' (k6's striping)")
+    .option('--execution-segment-sequence <points>', "the parts the test is split into, e.g. '0,1/3,2/3,1'")
     .option('--summary-export <file>', 'write the summary as k6 --summary-export JSON')
     .option('--json', 'print the result as JSON on stdout instead of the summary', false)
     .option('-q, --quiet', 'no live progress', false)

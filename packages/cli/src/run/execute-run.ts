@@ -2,7 +2,7 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { EXIT_CODES, toK6SummaryExport } from '@loadfleet/core'
-import type { RunResult, TestSpec } from '@loadfleet/core'
+import type { ExecutionTuple, RunResult, TestSpec } from '@loadfleet/core'
 import { renderRunEnd, renderRunHeader, renderTextSummary, runTest, runWithK6 } from '@loadfleet/engine'
 import { ProgressLine } from './progress-line.js'
 
@@ -14,6 +14,8 @@ export interface RunOutputOptions {
   quiet: boolean
   /** The header's `script:`: the test file, or the flags' URL. */
   script?: string
+  /** Only this part of the test (`--execution-segment`). */
+  segment?: ExecutionTuple | undefined
 }
 
 /** Why a run was stopped from outside, for the line that says so. */
@@ -30,6 +32,9 @@ const PROGRESS_INTERVAL_MS = 500
 
 /** A problem with the output options found before the run, so a long test never ends in an unwritable path. */
 export async function checkOutputOptions (opts: RunOutputOptions): Promise<string | undefined> {
+  if (opts.segment !== undefined && opts.engine === 'k6') {
+    return '--execution-segment with --engine k6 needs a k6 script (.js); a test file runs on the built-in engine'
+  }
   if (opts.summaryExport === undefined) return undefined
   const dir = dirname(opts.summaryExport)
   const info = await stat(dir).catch(() => undefined)
@@ -48,6 +53,7 @@ Promise<number> {
   try {
     result = opts.engine === 'k6' ? await runK6(spec, signal) : await runTest(spec, {
       signal,
+      segment: opts.segment,
       progressIntervalMs: PROGRESS_INTERVAL_MS,
       ...(progress.enabled ? { onProgress: (p) => progress.update(p) } : {}),
     })

@@ -5,9 +5,11 @@ import { checkOutputOptions, executeRun } from './execute-run.js'
 import type { RunOutputOptions, StopReason } from './execute-run.js'
 import { onStopSignals } from '../stop-signals.js'
 import { SCRIPT_FILE_RE, runScriptFile } from './run-script-file.js'
+import { segmentOf } from './segment-flags.js'
+import type { SegmentFlags } from './segment-flags.js'
 
-export type RunOptions = TestSourceOptions & Omit<RunOutputOptions, 'summaryExport'> &
-  { summaryExport?: string, env?: string[] }
+export type RunOptions = TestSourceOptions & Omit<RunOutputOptions, 'summaryExport' | 'segment'> &
+  SegmentFlags & { summaryExport?: string, env?: string[] }
 
 /** Test flags a k6 script sets in its own code; only --vus, --duration and --iterations override its options. */
 const SCRIPT_MISPLACED_FLAGS: Array<[keyof TestSourceOptions, string]> = [
@@ -17,6 +19,11 @@ const SCRIPT_MISPLACED_FLAGS: Array<[keyof TestSourceOptions, string]> = [
 
 /** `loadfleet run`: load the test, run it, print the summary; resolves to the process exit code. */
 export async function runCommand (file: string | undefined, opts: RunOptions): Promise<number> {
+  const segment = segmentOf(opts)
+  if (typeof segment === 'string') {
+    process.stderr.write(`loadfleet run: ${segment}\n`)
+    return EXIT_CODES.invalidInput
+  }
   if (file !== undefined && SCRIPT_FILE_RE.test(file)) {
     const misplaced = SCRIPT_MISPLACED_FLAGS.filter(([key]) => opts[key] !== undefined).map(([, flag]) => flag)
     if (misplaced.length > 0) {
@@ -24,7 +31,7 @@ export async function runCommand (file: string | undefined, opts: RunOptions): P
         `set them in '${file}' instead\n`)
       return EXIT_CODES.invalidInput
     }
-    return runScriptFile(file, opts)
+    return runScriptFile(file, { ...opts, segment })
   }
   if (opts.env !== undefined && opts.env.length > 0) {
     process.stderr.write('loadfleet run: -e/--env applies to k6 scripts (.js) only\n')
@@ -33,7 +40,9 @@ export async function runCommand (file: string | undefined, opts: RunOptions): P
   const { value: spec, diagnostics } = await loadTestSpec(file, opts)
   for (const d of diagnostics) process.stderr.write(formatDiagnostic(d) + '\n')
   if (spec === undefined || hasErrors(diagnostics)) return EXIT_CODES.invalidInput
-  const output: RunOutputOptions = { engine: opts.engine, json: opts.json, quiet: opts.quiet, script: file ?? opts.url ?? '-' }
+  const output: RunOutputOptions = {
+    engine: opts.engine, json: opts.json, quiet: opts.quiet, script: file ?? opts.url ?? '-', segment,
+  }
   if (opts.summaryExport !== undefined) output.summaryExport = opts.summaryExport
   const outputProblem = await checkOutputOptions(output)
   if (outputProblem !== undefined) {

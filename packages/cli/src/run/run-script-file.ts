@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { EXIT_CODES, formatDiagnostic, toK6SummaryExport } from '@loadfleet/core'
-import type { Diagnostic } from '@loadfleet/core'
+import type { Diagnostic, ExecutionTuple } from '@loadfleet/core'
 import { prepareScript, renderRunEnd, renderRunHeader, renderTextSummary, runScript } from '@loadfleet/engine'
 import type { ScriptOverrides, ScriptRunOutcome } from '@loadfleet/engine'
 import { ProgressLine } from './progress-line.js'
@@ -21,6 +21,10 @@ export interface ScriptRunOptions {
   summaryExport?: string
   json: boolean
   quiet: boolean
+  /** Only this part of the test (`--execution-segment`). */
+  segment?: ExecutionTuple | undefined
+  executionSegment?: string
+  executionSegmentSequence?: string
 }
 
 const PROGRESS_INTERVAL_MS = 500
@@ -78,6 +82,7 @@ export async function runScriptFile (file: string, opts: ScriptRunOptions): Prom
   try {
     outcome = await runScript(prepared.value, {
       signal: abort.signal,
+      segment: opts.segment,
       progressIntervalMs: PROGRESS_INTERVAL_MS,
       ...(progress.enabled ? { onProgress: (p) => progress.update(p) } : {}),
       onScriptError: (line) => {
@@ -136,6 +141,11 @@ async function runOnK6 (file: string, opts: ScriptRunOptions): Promise<number> {
   if (opts.duration !== undefined) args.push('--duration', opts.duration)
   if (opts.iterations !== undefined) args.push('--iterations', opts.iterations)
   for (const e of opts.env ?? []) args.push('-e', e)
+  // k6 splits a test by the same rules, so the flags pass through unchanged.
+  if (opts.executionSegment !== undefined) args.push('--execution-segment', opts.executionSegment)
+  if (opts.executionSegmentSequence !== undefined) {
+    args.push('--execution-segment-sequence', opts.executionSegmentSequence)
+  }
   if (opts.summaryExport !== undefined) args.push('--summary-export', opts.summaryExport)
   if (opts.quiet) args.push('--quiet')
   args.push(file)

@@ -1,4 +1,4 @@
-import type { ConstantArrivalRateScenario, RampingArrivalRateScenario } from '@loadfleet/core'
+import type { ConstantArrivalRateScenario, ExecutionTuple, RampingArrivalRateScenario } from '@loadfleet/core'
 import type { VirtualUser as Vu } from '../vu/vu.js'
 import type { ScenarioRun } from './scenario-run.js'
 
@@ -11,20 +11,32 @@ const TIMER_SLACK_MS = 1
  * iteration is dropped and counted in `dropped_iterations`. Starts are batched after a late timer, so the schedule
  * (not the timer) decides how many iterations run.
  */
-export async function runConstantArrivalRate (run: ScenarioRun, s: ConstantArrivalRateScenario): Promise<void> {
+export async function runConstantArrivalRate (run: ScenarioRun, s: ConstantArrivalRateScenario,
+  stripe?: ExecutionTuple): Promise<void> {
   const intervalMs = s.timeUnitMs / s.rate
   const total = Math.ceil(s.durationMs / intervalMs - 1e-9)
-  await runArrivals(run, { ...s, total, offsetMs: (i) => i * intervalMs })
+  await runArrivals(run, { ...s, ...ownArrivals(total, (i) => i * intervalMs, stripe) })
+}
+
+/**
+ * The arrivals this part starts: with a segment, the global iterations of its stripe at their global times, so the
+ * parts together start every iteration of the whole test exactly once and on the whole test's schedule.
+ */
+function ownArrivals (total: number, offsetMs: (i: number) => number, stripe: ExecutionTuple | undefined):
+{ total: number, offsetMs: (k: number) => number } {
+  if (stripe === undefined) return { total, offsetMs }
+  return { total: stripe.scale(total), offsetMs: (k) => offsetMs(stripe.globalIndex(k)) }
 }
 
 /**
  * ramping-arrival-rate (open model): the rate moves linearly through the stages, so iteration i starts when the
  * running count of iterations (the integral of the rate) reaches i. Otherwise as constant-arrival-rate.
  */
-export async function runRampingArrivalRate (run: ScenarioRun, s: RampingArrivalRateScenario): Promise<void> {
+export async function runRampingArrivalRate (run: ScenarioRun, s: RampingArrivalRateScenario,
+  stripe?: ExecutionTuple): Promise<void> {
   const schedule = arrivalSchedule(s.startRate, s.timeUnitMs, s.stages)
   const durationMs = s.stages.reduce((n, st) => n + st.durationMs, 0)
-  await runArrivals(run, { ...s, durationMs, total: schedule.total, offsetMs: schedule.offsetMs })
+  await runArrivals(run, { ...s, durationMs, ...ownArrivals(schedule.total, schedule.offsetMs, stripe) })
 }
 
 /** When iteration i starts (ms from the scenario start) under a rate ramped linearly through the stages. */

@@ -5,22 +5,26 @@ import { ScenarioRun } from './scenario-run.js'
 import { runConstantVus, runPerVuIterations, runSharedIterations } from './closed-model.js'
 import { runRampingVus } from './ramping-vus.js'
 import { runConstantArrivalRate, runRampingArrivalRate } from './constant-arrival-rate.js'
+import type { ScenarioPart } from './segment-plan.js'
 
 export { RunContext } from './run-context.js'
 export { rampSchedule } from './ramping-vus.js'
+export { partOf, wholePart } from './segment-plan.js'
+export type { ScenarioPart } from './segment-plan.js'
 
-/** Runs one scenario from its `startTime` to its end (graceful stop included). */
-export async function runScenario (ctx: RunContext, scenario: ScenarioSpec, shared: VuShared): Promise<void> {
+/** Runs one scenario (this part's share of it) from its `startTime` to its end (graceful stop included). */
+export async function runScenario (ctx: RunContext, part: ScenarioPart, shared: VuShared): Promise<void> {
+  const { scenario } = part
   await ctx.until(scenario.startTimeMs)
   if (ctx.stopped) return
   const run = new ScenarioRun(ctx, shared)
   switch (scenario.executor) {
     case 'constant-vus': return runConstantVus(run, scenario)
-    case 'ramping-vus': return runRampingVus(run, scenario)
+    case 'ramping-vus': return runRampingVus(run, scenario, part.vusOf)
     case 'per-vu-iterations': return runPerVuIterations(run, scenario)
     case 'shared-iterations': return runSharedIterations(run, scenario)
-    case 'constant-arrival-rate': return runConstantArrivalRate(run, scenario)
-    case 'ramping-arrival-rate': return runRampingArrivalRate(run, scenario)
+    case 'constant-arrival-rate': return runConstantArrivalRate(run, scenario, part.arrivals)
+    case 'ramping-arrival-rate': return runRampingArrivalRate(run, scenario, part.arrivals)
   }
 }
 
@@ -45,13 +49,13 @@ export function plannedTestMs (scenarios: readonly ScenarioSpec[]): number {
 }
 
 /** VUs k6 initialises before the start: each scenario's VUs, an arrival-rate scenario's pre-allocated ones. */
-export function plannedVus (scenarios: readonly ScenarioSpec[]): number {
-  return scenarios.reduce((sum, s) => sum + initialVusOf(s), 0)
+export function plannedVus (parts: readonly ScenarioPart[]): number {
+  return parts.reduce((sum, p) => sum + initialVusOf(p.scenario, p.vusOf), 0)
 }
 
-function initialVusOf (s: ScenarioSpec): number {
+function initialVusOf (s: ScenarioSpec, vusOf: (n: number) => number): number {
   switch (s.executor) {
-    case 'ramping-vus': return Math.max(s.startVUs, ...s.stages.map((st) => st.target))
+    case 'ramping-vus': return vusOf(Math.max(s.startVUs, ...s.stages.map((st) => st.target)))
     case 'constant-arrival-rate':
     case 'ramping-arrival-rate': return s.preAllocatedVUs
     // k6 never starts more VUs than there are iterations.

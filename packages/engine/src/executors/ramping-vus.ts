@@ -42,7 +42,8 @@ interface Slot {
  * `gracefulRampDownMs`, else it is interrupted (and that iteration not counted); one brought back before it
  * stopped simply keeps going.
  */
-export async function runRampingVus (run: ScenarioRun, s: RampingVusScenario): Promise<void> {
+export async function runRampingVus (run: ScenarioRun, s: RampingVusScenario,
+  vusOf: (n: number) => number = (n) => n): Promise<void> {
   const { ctx } = run
   const startAt = ctx.elapsedMs()
   const endAt = startAt + s.stages.reduce((sum, st) => sum + st.durationMs, 0)
@@ -63,11 +64,15 @@ export async function runRampingVus (run: ScenarioRun, s: RampingVusScenario): P
       }
     }
   }
-  setTarget(s.startVUs)
+  // A part of a segmented test follows the whole test's steps and holds its share of each target.
+  let target = vusOf(s.startVUs)
+  setTarget(target)
   for (const step of rampSchedule(s.startVUs, s.stages)) {
+    if (vusOf(step.target) === target) continue
     await ctx.until(startAt + step.atMs)
     if (ctx.stopped) break
-    setTarget(step.target)
+    target = vusOf(step.target)
+    setTarget(target)
   }
   await ctx.until(endAt)
   for (const slot of slots) clearTimeout(slot.rampDownTimer)

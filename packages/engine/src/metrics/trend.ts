@@ -7,12 +7,16 @@ export const HIGHEST_TRACKABLE_US = 600_000_000
 const SIGNIFICANT_DIGITS = 3
 
 let wasmReady = false
+/**
+ * Shared by concurrent callers: loading the backend again replaces its module, and histograms built on the first
+ * one could then no longer be freed (several parts of a segmented test run in one process).
+ */
+let loading: Promise<void> | undefined
 
 /** Loads the WebAssembly histogram backend once (about 2.5× faster records than the JS one). */
 export async function initHistograms (): Promise<void> {
-  if (wasmReady) return
-  await hdr.initWebAssembly()
-  wasmReady = true
+  loading ??= hdr.initWebAssembly().then(() => { wasmReady = true })
+  await loading
 }
 
 /** A fresh histogram with the engine's configuration: µs, 1 µs … 10 min, 3 digits, no sampling. */

@@ -131,7 +131,7 @@ function newRunState (env: Record<string, string>, options: Record<string, unkno
 }
 
 function noStats (): ExecutionStats {
-  return { iterationInTest: () => 0, vusActive: () => 0, vusInitialized: () => 0 }
+  return { vusActive: () => 0, vusInitialized: () => 0 }
 }
 
 /** Runs a prepared script on the built-in engine: setup, the scenarios, teardown, then handleSummary. */
@@ -145,11 +145,12 @@ export async function runScript (prepared: PreparedScript, options: RunScriptOpt
     options.onScriptError?.(errorText(err, script, prepared.file))
   }
   const scenarios = new Map<string, ScriptScenario>()
-  for (const [name, sc] of plan.scenarios) scenarios.set(name, { name, ...sc, iterations: 0 })
+  for (const [name, sc] of plan.scenarios) {
+    scenarios.set(name, { name, ...sc, iterations: 0, iterationNumber: (k) => k })
+  }
   let vuIds = 0
   let active = 0
   const stats: ExecutionStats = {
-    iterationInTest: (name) => scenarios.get(name)?.iterations ?? 0,
     vusActive: () => active,
     vusInitialized: () => vuIds,
   }
@@ -175,12 +176,18 @@ export async function runScript (prepared: PreparedScript, options: RunScriptOpt
         }
         run.startedAt = Date.now()
       },
-      createVu: (scenario, _shared, onInterrupted) => {
+      createVu: (part, _shared, onInterrupted) => {
         active++
-        const sc = scenarios.get(scenario.name) ?? { name: scenario.name, exec: 'default', env: {}, tags: {}, iterations: 0 }
+        const name = part.scenario.name
+        const sc = scenarios.get(name) ?? { name, exec: 'default', env: {}, tags: {}, iterations: 0, iterationNumber: (k) => k }
+        sc.iterationNumber = part.iterationNumber
         const setupData = (): string => setupJson
-        const id = ++vuIds
-        return new ScriptVu({ script, run, id, scenario: sc, stats, setupJson: setupData, onInterrupted, report })
+        const idInInstance = ++vuIds
+        // A part of a segmented test numbers its VUs by its stripe, so __VU is unique across the parts.
+        const id = options.segment === undefined ? idInInstance : options.segment.globalIndex(idInInstance - 1) + 1
+        return new ScriptVu({
+          script, run, id, idInInstance, scenario: sc, stats, setupJson: setupData, onInterrupted, report,
+        })
       },
       afterEnd: async () => {
         if (!prepared.has.teardown || outcome.scriptError !== undefined) return

@@ -14,8 +14,10 @@ export interface ScriptScenario {
   exec: string
   env: Record<string, string>
   tags: Record<string, string>
-  /** Iterations started so far in the scenario, across its VUs (k6's `scenario.iterationInTest`). */
+  /** Iterations started so far in the scenario by this engine, across its VUs. */
   iterations: number
+  /** The global number of the k-th iteration started here (k itself unless the test is segmented). */
+  iterationNumber: (k: number) => number
 }
 
 /** A VU that runs a script's exec function as its iteration. Its init code runs once, before its first iteration. */
@@ -32,6 +34,8 @@ export class ScriptVu implements VirtualUser {
     script: LoadedScript
     run: ScriptRunState
     id: number
+    /** The VU's number within this engine; `id` is its number in the whole (possibly segmented) test. */
+    idInInstance: number
     scenario: ScriptScenario
     stats: ExecutionStats
     setupJson: () => string
@@ -39,7 +43,7 @@ export class ScriptVu implements VirtualUser {
     report: ScriptErrorReporter
   }) {
     const { run, id, scenario } = options
-    this.#state = new ScriptVuState(run, id)
+    this.#state = new ScriptVuState(run, id, options.idInInstance)
     this.#state.scenario = scenario.name
     this.#state.scenarioEnv = scenario.env
     this.#state.scenarioTags = scenario.tags
@@ -84,6 +88,7 @@ export class ScriptVu implements VirtualUser {
       if (run === undefined || state.interrupted) return false
       this.#instance.setIteration(state.iterationInInstance)
       state.iterationInScenario = this.#scenario.iterations++
+      state.iterationInTest = this.#scenario.iterationNumber(state.iterationInScenario)
       const startedAt = performance.now()
       try {
         await run(undefined)

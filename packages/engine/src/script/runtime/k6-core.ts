@@ -110,7 +110,7 @@ export function createExecutionModule (vu: ScriptVuState, stats: ExecutionStats)
   const mod: Record<string, unknown> = {
     vu: {
       get idInTest () { return vu.idInTest },
-      get idInInstance () { return vu.idInTest },
+      get idInInstance () { return vu.idInInstance },
       get iterationInInstance () { return vu.iterationInInstance },
       get iterationInScenario () { return vu.iterationInScenario },
       tags: vu.tags,
@@ -118,8 +118,8 @@ export function createExecutionModule (vu: ScriptVuState, stats: ExecutionStats)
     },
     scenario: {
       get name () { return vu.scenario },
-      get iterationInTest () { return stats.iterationInTest(vu.scenario) },
-      get iterationInInstance () { return stats.iterationInTest(vu.scenario) },
+      get iterationInTest () { return vu.iterationInTest },
+      get iterationInInstance () { return vu.iterationInScenario },
       get startTime () { return vu.run.startedAt },
     },
     instance: {
@@ -143,7 +143,6 @@ export function createExecutionModule (vu: ScriptVuState, stats: ExecutionStats)
 
 /** Run-wide counters k6/execution reports. */
 export interface ExecutionStats {
-  iterationInTest: (scenario: string) => number
   vusActive: () => number
   vusInitialized: () => number
 }

@@ -58,11 +58,15 @@ export class ScriptVuState {
   readonly run: ScriptRunState
   /** k6's `__VU` / `vu.idInTest`; 0 for setup, teardown and the options read. */
   readonly idInTest: number
+  /** The VU's number within this engine (equal to `idInTest` unless the test is segmented). */
+  readonly idInInstance: number
   scenario = 'default'
   scenarioTags: Record<string, string> = {}
   scenarioEnv: Record<string, string> = {}
   iterationInInstance = 0
   iterationInScenario = 0
+  /** The running iteration's number across the whole test, every part of a segmented test included. */
+  iterationInTest = 0
   /** k6's group path, `::outer::inner`; '' at the root. */
   groupPath = ''
   /** Set by the script through `vu.tags`; added to its custom metric samples. */
@@ -77,9 +81,10 @@ export class ScriptVuState {
   #sleepTimer: NodeJS.Timeout | undefined
   #wake: (() => void) | undefined
 
-  constructor (run: ScriptRunState, idInTest: number) {
+  constructor (run: ScriptRunState, idInTest: number, idInInstance = idInTest) {
     this.run = run
     this.idInTest = idInTest
+    this.idInInstance = idInInstance
   }
 
   /** The VU's i-th client: 0 for ordinary requests, more for the parallel requests of `http.batch`. */
