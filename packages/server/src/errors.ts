@@ -41,6 +41,10 @@ export const PermissionDenied = defineError('LF_PERMISSION_DENIED', 403,
   (d: { permission: string, role: string, route: string }) =>
     `${d.route} needs the "${d.permission}" permission, which the role "${d.role}" does not have; ` +
     'use a token of a role that has it')
+/** A CI provider's OIDC token that no trust rule admits; `reason` says which check failed (never the token). */
+export const WorkloadIdentityRefused = defineError('LF_WORKLOAD_IDENTITY_REFUSED', 401,
+  (d: { reason: string, issuer: string | null, subject: string | null }) =>
+    `CI token refused (${d.reason}); check the trust rules (LOADFLEET_TRUST_RULES) against its issuer, audience and subject`)
 export const ApiTokenNotFound = defineError('LF_API_TOKEN_NOT_FOUND', 404,
   (d: { id: string }) => `No API token with id "${d.id}"`)
 export const RunNotOwned = defineError('LF_RUN_NOT_OWNED', 403,

@@ -3,6 +3,7 @@ import { openDatabase } from './db/database.js'
 import { Store } from './db/store.js'
 import { buildApp } from './app.js'
 import { Auth } from './http/auth.js'
+import { WorkloadIdentity } from './http/workload-identity.js'
 import { createMetrics } from './metrics.js'
 import { Reaper, type ReaperPassResult } from './reaper/reaper.js'
 import { resolveSettings, type ServerOptions } from './settings.js'
@@ -79,6 +80,7 @@ export async function startServer (options: ServerOptions = {}): Promise<Running
         auth: new Auth({
           adminBasicAuth: secrets.adminBasicAuth, agentToken: secrets.dashboardSecret,
           onFailure: (reason) => { metrics.authFailures.inc({ reason }) },
+          workloadIdentity: new WorkloadIdentity(settings.trustRules),
         }),
         dashboardRequireAuth: settings.dashboardRequireAuth, fleet: () => fleet, fleetScaler: settings.fleetScaler,
         egress: settings.egress,

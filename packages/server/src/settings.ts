@@ -8,6 +8,7 @@ import type { DatabaseLocation } from './db/database.js'
 import { SettingsInvalid } from './errors.js'
 import { createEgressPolicy, type EgressPolicy } from '@loadfleet/core/egress'
 import type { LogDestination } from './log-format.js'
+import { TrustRules, issuerProblem, type TrustRule } from './http/workload-identity.js'
 
 /** Options of `startServer`; each overrides the environment setting of the same meaning. */
 export interface ServerOptions {
@@ -51,6 +52,8 @@ export interface Settings {
   /** TARGET_ALLOW / TARGET_DENY, plus the built-in denials (link-local, cloud metadata). */
   egress: EgressPolicy
   logFormat: LogFormat
+  /** LOADFLEET_TRUST_RULES or LOADFLEET_TRUST_RULES_FILE: which CI providers' tokens are let in, with which role. */
+  trustRules: TrustRule[]
 }
 
 const SCALERS: readonly FleetScalerKind[] = ['process', 'compose', 'kubernetes', 'none']
@@ -150,6 +153,42 @@ function alertingOf (env: Record<string, string | undefined>, given: AlertingOpt
   return { ...defined(fromEnv), ...defined(given ?? {}) }
 }
 
+/** Trust rules for CI tokens: JSON in LOADFLEET_TRUST_RULES, or a JSON file named by LOADFLEET_TRUST_RULES_FILE. */
+function trustRulesOf (env: Record<string, string | undefined>): TrustRule[] {
+  const inline = nonEmpty(env.LOADFLEET_TRUST_RULES)
+  const file = nonEmpty(env.LOADFLEET_TRUST_RULES_FILE)
+  if (inline !== undefined && file !== undefined) {
+    throw new SettingsInvalid({ setting: 'LOADFLEET_TRUST_RULES', problem: 'set it or LOADFLEET_TRUST_RULES_FILE, not both' })
+  }
+  const setting = file === undefined ? 'LOADFLEET_TRUST_RULES' : 'LOADFLEET_TRUST_RULES_FILE'
+  let text = inline
+  if (file !== undefined) {
+    try {
+      text = readFileSync(file, 'utf8')
+    } catch (err) {
+      throw new SettingsInvalid({ setting, problem: `cannot read ${file}: ${(err as Error).message}` })
+    }
+  }
+  if (text === undefined) return []
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    throw new SettingsInvalid({ setting, problem: 'expected a JSON array of {issuer, audience, subject, role} rules' })
+  }
+  const parsed = TrustRules.safeParse(json)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const at = (issue?.path ?? []).map((k) => typeof k === 'number' ? `[${k}]` : `.${String(k)}`).join('')
+    throw new SettingsInvalid({ setting, problem: `${at === '' ? '' : `${at}: `}${issue?.message ?? 'invalid'}` })
+  }
+  for (const [i, rule] of parsed.data.entries()) {
+    const problem = issuerProblem(rule.issuer)
+    if (problem !== undefined) throw new SettingsInvalid({ setting, problem: `[${i}].issuer: ${problem}` })
+  }
+  return parsed.data
+}
+
 /** Resolves every setting from options and environment; throws SettingsInvalid naming the bad one. */
 export function resolveSettings (options: ServerOptions = {}): Settings {
   const env = options.env ?? defaultEnv()
@@ -191,5 +230,6 @@ export function resolveSettings (options: ServerOptions = {}): Settings {
     logLevel,
     egress: egress.policy,
     logFormat: logFormat as LogFormat,
+    trustRules: trustRulesOf(env),
   }
 }

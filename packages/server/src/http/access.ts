@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Role } from '@loadfleet/api'
-import { PermissionDenied } from '../errors.js'
+import { PermissionDenied, WorkloadIdentityRefused } from '../errors.js'
 import type { RouteDeps } from './deps.js'
 
 /**
@@ -93,7 +93,10 @@ export function assertClassified (method: string, url: string): void {
  * route needs; answers the actor the audit trail records. An unclassified route needs `admin` (fails closed).
  */
 export async function authorize (deps: RouteDeps, req: FastifyRequest): Promise<string> {
-  const principal = await deps.auth.principal(req, deps.store.repos.tokens)
+  const principal = await deps.auth.principal(req, deps.store.repos.tokens).catch(async (err: unknown) => {
+    if (err instanceof WorkloadIdentityRefused) await auditRefusedSignIn(deps, req, err.details as object)
+    throw err
+  })
   const route = req.routeOptions.url ?? req.url
   const access = accessOf(req.method, route)
   const permission: Permission = access === 'read' || access === 'edit' ? access : 'admin'
@@ -105,6 +108,17 @@ export async function authorize (deps: RouteDeps, req: FastifyRequest): Promise<
     at: Date.now(), actor: principal.actor, action: 'deny', entity: 'route', entityId: null, change: { ...denied, ip: req.ip },
   })
   throw new PermissionDenied(denied)
+}
+
+/**
+ * A refused CI token goes to the audit trail with what it claimed (unverified, so not as the actor). Refusals are
+ * limited per address like wrong passwords, so one address cannot flood the trail.
+ */
+async function auditRefusedSignIn (deps: RouteDeps, req: FastifyRequest, claimed: object): Promise<void> {
+  await deps.store.repos.audit.add({
+    at: Date.now(), actor: 'anonymous', action: 'sign_in_failed', entity: 'workload_identity', entityId: null,
+    change: { ...claimed, route: `${req.method} ${req.routeOptions.url ?? req.url}`, ip: req.ip },
+  })
 }
 
 /**

@@ -2,9 +2,10 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
 import type { Role } from '@loadfleet/api'
 import type { TokenGrant } from '../db/repos/api-tokens-repo.js'
-import { AgentForbidden, AuthRateLimited, Unauthorized } from '../errors.js'
+import { AgentForbidden, AuthRateLimited, Unauthorized, WorkloadIdentityRefused } from '../errors.js'
 import { credentialDigest, type AgentCredentialStore } from './agent-credentials.js'
 import { FailureLimiter, type FailureLimit } from './failure-limiter.js'
+import { looksLikeJwt, type WorkloadIdentity, type WorkloadRefusal } from './workload-identity.js'
 
 /**
  * Why an authentication failed, as counted in `loadfleet_auth_failures_total{reason}`.
@@ -19,7 +20,7 @@ export type AuthFailureReason = 'missing' | 'malformed' | 'wrong_credentials' | 
 
 /** Who is calling an admin or dashboard route, and with which role. */
 export interface Principal {
-  /** The audit trail's actor: the admin's user name, or `token:<name>`. */
+  /** The audit trail's actor: the admin's user name, `token:<name>`, or `ci:<subject>@<issuer>` for a CI token. */
   actor: string
   role: Role
 }
@@ -56,10 +57,14 @@ export interface AuthOptions {
   limits?: Partial<AuthLimits>
   /** Told of every failure (the metrics counter). */
   onFailure?: (reason: AuthFailureReason) => void
+  /** Trust rules for CI providers' OIDC tokens; none configured = a JWT is refused like any unknown bearer. */
+  workloadIdentity?: WorkloadIdentity
 }
 
 // A user name is echoed into logs: bounded, and only printable characters.
 const USER_LOG_MAX_CHARS = 64
+// A CI subject (repo, ref, environment) runs longer than a user name.
+const CLAIM_LOG_MAX_CHARS = 300
 // Compared against when the agent has no stored credential, so an unknown agent takes as long as a known one.
 const NO_CREDENTIAL = Buffer.alloc(32)
 
@@ -83,8 +88,10 @@ export class Auth {
   readonly #byAddress: FailureLimiter
   readonly #byUser: FailureLimiter
   readonly #onFailure: (reason: AuthFailureReason) => void
+  readonly #workload: WorkloadIdentity | undefined
 
   constructor (options: AuthOptions) {
+    this.#workload = options.workloadIdentity
     this.#admin = digest(options.adminBasicAuth)
     this.#agent = digest(options.agentToken)
     this.#byAddress = new FailureLimiter(options.limits?.perAddress ?? DEFAULT_AUTH_LIMITS.perAddress)
@@ -112,6 +119,9 @@ export class Auth {
    */
   async principal (req: FastifyRequest, tokens: ApiTokenStore): Promise<Principal> {
     const { header, token } = bearerOf(req)
+    if (token !== undefined && looksLikeJwt(token) && this.#workload?.configured === true) {
+      return await this.#workloadPrincipal(req, token, this.#workload)
+    }
     if (token === undefined || !token.startsWith('lf_')) return { actor: this.admin(req), role: 'admin' }
     this.#checkLimits(req, 'token', undefined)
     if (!API_TOKEN.test(token)) this.#fail(req, { kind: 'token', user: undefined, reason: failureReason(header, undefined) })
@@ -127,6 +137,23 @@ export class Auth {
     }
     await tokens.touch(grant.id, now, TOKEN_TOUCH_MS)
     return { actor: `token:${grant.name}`, role: grant.role }
+  }
+
+  /** A CI provider's token admitted by a trust rule, or WorkloadIdentityRefused (401) saying which check failed. */
+  async #workloadPrincipal (req: FastifyRequest, token: string, workload: WorkloadIdentity): Promise<Principal> {
+    this.#checkLimits(req, 'jwt', undefined)
+    const result = await workload.verify(token)
+    if (result.ok) return { actor: ciActor(result.issuer, result.subject), role: result.role }
+    this.#onFailure(metricReasonOf(result.reason))
+    // Limited per address like any failure: a signed token cannot be guessed, but each refusal is audited.
+    this.#byAddress.fail(`ip:${req.ip}`, Date.now())
+    const claimed = {
+      issuer: printable(result.issuer, CLAIM_LOG_MAX_CHARS) ?? null,
+      subject: printable(result.subject, CLAIM_LOG_MAX_CHARS) ?? null,
+    }
+    req.log.warn({ auth: 'jwt', reason: result.reason, ip: req.ip, ...claimed, url: req.url.split('?')[0] },
+      'CI token refused')
+    throw new WorkloadIdentityRefused({ reason: result.reason, ...claimed })
   }
 
   /** Checks the enrolment secret (DASHBOARD_SECRET) that registering an agent takes. */
@@ -162,7 +189,7 @@ export class Auth {
     this.#fail(req, { kind: 'agent', user: agentName, reason: failureReason(header, token), limited: false })
   }
 
-  #checkLimits (req: FastifyRequest, kind: 'admin' | 'agent' | 'token', userKey: string | undefined): void {
+  #checkLimits (req: FastifyRequest, kind: 'admin' | 'agent' | 'token' | 'jwt', userKey: string | undefined): void {
     const now = Date.now()
     const waitMs = Math.max(
       this.#byAddress.blockedForMs(`ip:${req.ip}`, now),
@@ -202,10 +229,23 @@ function bearerOf (req: FastifyRequest): { header: string | undefined, token: st
   return { header, token: header === undefined ? undefined : /^Bearer (\S+)$/i.exec(header.trim())?.[1] }
 }
 
+/**
+ * A CI identity as the audit trail names it, e.g.
+ * `ci:repo:acme/shop:ref:refs/heads/main@token.actions.githubusercontent.com`. The issuer's scheme is left out
+ * (https, but for a loopback test issuer), so no read API takes the actor for a URL.
+ */
+export function ciActor (issuer: string, subject: string): string {
+  return `ci:${subject}@${issuer.replace(/^https?:\/\//, '').replace(/\/+$/, '')}`
+}
+
+function metricReasonOf (refusal: WorkloadRefusal): AuthFailureReason {
+  return refusal === 'expired' ? 'expired' : (refusal === 'malformed' ? 'malformed' : 'wrong_credentials')
+}
+
 function failureReason (header: string | undefined, token: string | undefined): AuthFailureReason {
   return header === undefined ? 'missing' : (token === undefined ? 'malformed' : 'wrong_credentials')
 }
 
-function printable (text: string | undefined): string | undefined {
-  return text?.replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, USER_LOG_MAX_CHARS)
+function printable (text: string | undefined, maxChars = USER_LOG_MAX_CHARS): string | undefined {
+  return text?.replace(/[\u0000-\u001f\u007f]/g, '?').slice(0, maxChars)
 }
