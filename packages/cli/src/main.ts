@@ -5,6 +5,7 @@ import { registerServerCommand } from './commands/server.js'
 import { registerAgentCommand } from './commands/agent.js'
 import { registerUpCommand } from './commands/up.js'
 import { registerAppsCommands } from './commands/apps.js'
+import { registerSecretsCommands } from './commands/secrets.js'
 import { VERSION } from './version.js'
 
 const program = new Command('loadfleet')
@@ -18,6 +19,7 @@ registerServerCommand(program)
 registerAgentCommand(program)
 registerUpCommand(program)
 registerAppsCommands(program)
+registerSecretsCommands(program)
 
 try {
   await program.parseAsync(process.argv)

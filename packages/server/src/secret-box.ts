@@ -92,6 +92,11 @@ export function isSealed (stored: string): boolean {
   return stored.startsWith(`${PREFIX}.`)
 }
 
+/** A new random key for LOADFLEET_SECRET_KEY, in the base64 form it is read in. */
+export function newSecretKey (): string {
+  return randomBytes(KEY_BYTES).toString('base64')
+}
+
 function parseKey (setting: string, text: string): Buffer {
   const trimmed = text.trim()
   const key = /^[0-9a-f]{64}$/i.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64')
