@@ -7,6 +7,7 @@ import {
   BODY_LIMIT_BYTES, PATH_PARAM_MAX_CHARS, clientErrorHandler, frameworkErrors, installErrorHandler,
 } from './http/error-handler.js'
 import { installInputGuard } from './http/input-guard.js'
+import { installAuditHooks } from './http/audit-hooks.js'
 import { adminRoutes } from './http/routes/admin-routes.js'
 import { dashboardRoutes } from './http/routes/dashboard-routes.js'
 import { agentRoutes } from './http/routes/agent-routes.js'
@@ -69,6 +70,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   installErrorHandler(app)
   installInputGuard(app)
   installSecurityHeaders(app)
+  installAuditHooks(app, options.deps)
   const { httpDuration } = options.deps.metrics
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched'

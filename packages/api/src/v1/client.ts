@@ -118,7 +118,11 @@ export class ApiClient {
   putConfig (body: ConfigUpdate): Promise<ConfigSaved> {
     return this.request('PUT', ROUTES.adminConfig, { auth: 'admin', body })
   }
-  listAudit (query: { cursor?: string, limit?: number } = {}): Promise<Page<AuditEntry>> {
+  /** The audit trail, newest first; each filter is an exact match, `since`/`until` ISO times. */
+  listAudit (query: {
+    cursor?: string, limit?: number, actor?: string, action?: string, entity?: string, entityId?: string
+    since?: string, until?: string
+  } = {}): Promise<Page<AuditEntry>> {
     return this.request('GET', ROUTES.adminAudit, { auth: 'admin', query })
   }
 

@@ -8,6 +8,8 @@ export const ROUTES = {
     `/api/admin/k6/targets/${encodeURIComponent(id)}/changes/${encodeURIComponent(changeId)}/accept`,
   adminConfig: '/api/admin/config',
   adminAudit: '/api/admin/audit',
+  /** The audit trail (with the same filters) as JSON lines, oldest first. */
+  adminAuditExport: '/api/admin/audit/export',
   /** Managed sites from App manifests, all at once (`loadfleet apply`). */
   adminApply: '/api/admin/apply',
   adminFleetReconcile: '/api/admin/fleet/reconcile',

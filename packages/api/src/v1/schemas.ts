@@ -451,8 +451,10 @@ export const AuditEntry = z.object({
   action: z.string(),
   entity: z.string(),
   entityId: z.string().nullable(),
-  /** What changed: `{ field: { from, to } }`, or the created/deleted object. */
+  /** What changed: `{ field: { from, to } }`, or the created/deleted object. Secrets appear by name only. */
   change: z.record(z.string(), z.unknown()),
+  /** The client address the change came from; null when the control plane acted on its own. */
+  address: z.string().nullable(),
 })
 export type AuditEntry = z.infer<typeof AuditEntry>
 

@@ -147,6 +147,8 @@ export interface AuditRow {
   entity: string
   entity_id: string | null
   change_json: string
+  /** The client address of the request that made the change; null for changes made by the control plane itself. */
+  address: string | null
 }
 
 /** A running total per target: `status_2xx`, `error_timeout`, `runs_failed`, … (see target-counters-repo.ts). */

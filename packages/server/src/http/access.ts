@@ -33,6 +33,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'GET /api/admin/config': 'read',
   'PUT /api/admin/config': 'admin',
   'GET /api/admin/audit': 'admin',
+  'GET /api/admin/audit/export': 'admin',
   'POST /api/admin/fleet/reconcile': 'admin',
   'POST /api/admin/apply': 'edit',
   'GET /api/admin/alerts/channels': 'read',

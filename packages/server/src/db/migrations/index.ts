@@ -10,6 +10,7 @@ import { targetHeadersMigration } from './0008-target-headers.js'
 import { apiTokensMigration } from './0009-api-tokens.js'
 import { changeLastSeenMigration } from './0010-change-last-seen.js'
 import { targetScriptMigration } from './0011-target-script.js'
+import { auditAddressMigration } from './0012-audit-address.js'
 
 export type DialectName = 'sqlite' | 'postgres'
 
@@ -29,6 +30,7 @@ export function migrationProvider (dialect: DialectName): MigrationProvider {
         '0009-api-tokens': { up: (db: Kysely<unknown>) => apiTokensMigration(db) },
         '0010-change-last-seen': { up: (db: Kysely<unknown>) => changeLastSeenMigration(db) },
         '0011-target-script': { up: (db: Kysely<unknown>) => targetScriptMigration(db) },
+        '0012-audit-address': { up: (db: Kysely<unknown>) => auditAddressMigration(db) },
       })
     },
   }

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import { z } from 'zod'
@@ -6,6 +7,7 @@ import {
   MANAGED_BY_APPLY, MANAGED_BY_LABEL, Pagination, Target, TargetBaseline, TargetCreate, TargetPatch,
 } from '@loadfleet/api'
 import type { RouteDeps } from '../deps.js'
+import type { AuditFilter } from '../../db/repos/audit-repo.js'
 import { checkTargetEgress, egressIssues, fleetStatusOf, noteOf, parseIsoMs } from '../deps.js'
 import { TargetDenied, TargetManaged, TargetNotFound } from '../../errors.js'
 import { maskDeep, maskTarget } from '../masking.js'
@@ -14,10 +16,29 @@ import { assertScriptCompiles } from '../../target-script-check.js'
 
 const IdParams = z.strictObject({ id: z.string().min(1).max(64) })
 const ChangeParams = z.strictObject({ id: z.string().min(1).max(64), changeId: z.string().min(1).max(64) })
+const AuditFilterQuery = {
+  actor: z.string().min(1).max(200).optional(),
+  action: z.string().min(1).max(64).optional(),
+  entity: z.string().min(1).max(64).optional(),
+  entityId: z.string().min(1).max(64).optional(),
+  since: z.string().max(40).optional(),
+  until: z.string().max(40).optional(),
+}
 const AuditQuery = z.strictObject({
+  ...AuditFilterQuery,
   cursor: z.string().optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 })
+const AuditExportQuery = z.strictObject(AuditFilterQuery)
+
+function auditFilterOf (query: z.infer<typeof AuditExportQuery>): AuditFilter {
+  const { since, until, ...exact } = query
+  return {
+    ...exact,
+    sinceMs: since === undefined ? undefined : parseIsoMs(since, 'querystring.since'),
+    untilMs: until === undefined ? undefined : parseIsoMs(until, 'querystring.until'),
+  }
+}
 const security = [{ basicAuth: [] }]
 const AuditPage = z.object({ data: z.array(AuditEntry), pagination: Pagination })
 
@@ -126,8 +147,22 @@ export function adminRoutes (deps: RouteDeps) {
     app.get('/api/admin/audit', {
       schema: { tags, security, querystring: AuditQuery, response: { 200: AuditPage } },
     }, async (req) => {
-      const page = await deps.store.repos.audit.list({ cursor: req.query.cursor, limit: req.query.limit })
-      return { data: page.data.map(maskDeep), pagination: { nextCursor: page.nextCursor, limit: req.query.limit } }
+      const { cursor, limit, ...filter } = req.query
+      const page = await deps.store.repos.audit.list({ ...auditFilterOf(filter), cursor, limit })
+      return { data: page.data.map(maskDeep), pagination: { nextCursor: page.nextCursor, limit } }
+    })
+
+    app.get('/api/admin/audit/export', {
+      schema: { tags, security, querystring: AuditExportQuery },
+    }, async (req, reply) => {
+      const entries = deps.store.repos.audit.all(auditFilterOf(req.query))
+      const day = new Date().toISOString().slice(0, 10)
+      void reply.header('content-type', 'application/x-ndjson; charset=utf-8')
+        .header('content-disposition', `attachment; filename="loadfleet-audit-${day}.jsonl"`)
+      // Streamed a page at a time: a year of audit trail is not held in memory to be sent.
+      return await reply.send(Readable.from((async function * lines () {
+        for await (const entry of entries) yield `${JSON.stringify(maskDeep(entry))}\n`
+      })()))
     })
 
     app.post('/api/admin/fleet/reconcile', {
