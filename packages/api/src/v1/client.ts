@@ -10,6 +10,7 @@ import type {
 } from './alerts.js'
 import type { ApiToken, ApiTokenCreate, ApiTokenCreated } from './tokens.js'
 import type { ApplyRequest, ApplyResult } from './apply.js'
+import type { AppSummary, Gate, GateDetail, GateRecordRequest, GatesQuery, RunRequested } from './gates.js'
 import { ROUTES } from './routes.js'
 
 /** A non-2xx answer from the API, rebuilt from its `{ code, message, details }` body. */
@@ -47,7 +48,13 @@ export interface Page<T> { data: T[], pagination: { nextCursor: string | null, l
 /** `agent` is the enrolment secret; `{ agent: name }` that agent's own credential. */
 type Auth = 'admin' | 'agent' | { agent: string } | 'none'
 type Query = Record<string, string | number | undefined>
-interface RequestInit { auth?: Auth, body?: unknown, query?: Query }
+interface RequestInit {
+  auth?: Auth
+  body?: unknown
+  query?: Query
+  /** Answer the body's text as sent. */
+  raw?: boolean
+}
 
 const DEFAULT_TIMEOUT_MS = 10_000
 // RFC 6750's b64token, bounded: what may follow "Bearer " in a header.
@@ -87,12 +94,12 @@ export class ApiClient {
       signal: AbortSignal.timeout(this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
     })
     const text = await res.text()
-    const parsed: unknown = text === '' ? undefined : safeJson(text)
+    const parsed: unknown = text === '' || (init.raw === true && res.ok) ? undefined : safeJson(text)
     if (!res.ok) {
       const body = (parsed ?? {}) as { code?: string, message?: string, details?: unknown }
       throw new ApiError(res.status, body.code ?? `HTTP_${res.status}`, body.message ?? res.statusText, body.details)
     }
-    return parsed as T
+    return (init.raw === true ? text : parsed) as T
   }
 
   #bearerFor (auth: Auth | undefined): string | undefined {
@@ -199,7 +206,33 @@ export class ApiClient {
 
   deleteSilence (id: string): Promise<void> { return this.request('DELETE', ROUTES.adminSilence(id), { auth: 'admin' }) }
 
+  /** Keeps a gate's evidence file on the control plane, as a versioned artifact of its app and revision. */
+  recordGate (body: GateRecordRequest): Promise<Gate> {
+    return this.request('POST', ROUTES.adminGates, { auth: 'admin', body })
+  }
+
+  /** Asks the fleet to run a site now, whatever its schedule; an agent picks it up at its next poll. */
+  requestRun (targetId: string): Promise<RunRequested> {
+    return this.request('POST', ROUTES.adminTargetRun(targetId), { auth: 'admin', body: {} })
+  }
+
   // Dashboard (read-only)
+  listApps (): Promise<{ data: AppSummary[] }> { return this.request('GET', ROUTES.dashboardApps, { auth: 'admin' }) }
+  getApp (name: string): Promise<AppSummary> { return this.request('GET', ROUTES.dashboardApp(name), { auth: 'admin' }) }
+  listAppGates (name: string, query: GatesQuery = {}): Promise<{ data: Gate[] }> {
+    return this.request('GET', ROUTES.dashboardAppGates(name), { auth: 'admin', query: query as Query })
+  }
+
+  /** The latest gate of the app at a revision (`passing`: the latest that passed or warned). */
+  getAppRevision (name: string, sha: string, query: { passing?: 'true' | 'false' } = {}): Promise<GateDetail> {
+    return this.request('GET', ROUTES.dashboardAppRevision(name, sha), { auth: 'admin', query })
+  }
+
+  /** That gate's evidence file, byte for byte as recorded. */
+  getAppRevisionEvidence (name: string, sha: string, query: { passing?: 'true' | 'false' } = {}): Promise<string> {
+    return this.request('GET', ROUTES.dashboardAppRevisionEvidence(name, sha), { auth: 'admin', query, raw: true })
+  }
+
   dashboardAlerts (): Promise<AlertsOverview> { return this.request('GET', ROUTES.dashboardAlerts, { auth: 'admin' }) }
 
   dashboardTargets (): Promise<{ data: TargetWithStats[] }> {

@@ -13,6 +13,10 @@ export const ROUTES = {
   /** Managed sites from App manifests, all at once (`loadfleet apply`). */
   adminApply: '/api/admin/apply',
   adminFleetReconcile: '/api/admin/fleet/reconcile',
+  /** Gates recorded by `loadfleet gate`: their evidence, by app and revision. */
+  adminGates: '/api/admin/gates',
+  /** Run a site now (a gate on the fleet), whatever its schedule. */
+  adminTargetRun: (id: string) => `/api/admin/k6/targets/${encodeURIComponent(id)}/run`,
   adminAlertChannels: '/api/admin/alerts/channels',
   adminAlertChannel: (id: string) => `/api/admin/alerts/channels/${encodeURIComponent(id)}`,
   adminAlertChannelTest: (id: string) => `/api/admin/alerts/channels/${encodeURIComponent(id)}/test`,
@@ -35,6 +39,14 @@ export const ROUTES = {
   dashboardRun: (id: string) => `/api/dashboard/k6/runs/${encodeURIComponent(id)}`,
   /** The run's summary in k6's `--summary-export` format, for tools built for k6. */
   dashboardRunSummaryExport: (id: string) => `/api/dashboard/k6/runs/${encodeURIComponent(id)}/summary-export`,
+  dashboardApps: '/api/dashboard/apps',
+  dashboardApp: (name: string) => `/api/dashboard/apps/${encodeURIComponent(name)}`,
+  dashboardAppGates: (name: string) => `/api/dashboard/apps/${encodeURIComponent(name)}/gates`,
+  dashboardAppRevision: (name: string, sha: string) =>
+    `/api/dashboard/apps/${encodeURIComponent(name)}/revisions/${encodeURIComponent(sha)}`,
+  /** The gate's evidence file as recorded, so its SHA-256 is the one the CLI printed. */
+  dashboardAppRevisionEvidence: (name: string, sha: string) =>
+    `/api/dashboard/apps/${encodeURIComponent(name)}/revisions/${encodeURIComponent(sha)}/evidence`,
   // Agents: register takes bearer DASHBOARD_SECRET, every other route the agent's own credential it answered.
   agentRegister: '/api/k6/agents/register',
   agentHeartbeat: (name: string) => `/api/k6/agents/${encodeURIComponent(name)}/heartbeat`,

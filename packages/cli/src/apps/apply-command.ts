@@ -1,9 +1,8 @@
-import { execFile } from 'node:child_process'
 import { dirname } from 'node:path'
 import { createInterface } from 'node:readline/promises'
-import { promisify } from 'node:util'
 import { ApiClient, ApiError, type ApplyChange, type ApplyResult } from '@loadfleet/api'
 import { EXIT_CODES } from '@loadfleet/core'
+import { gitHead } from './git-head.js'
 import { desiredTargets, type DesiredTargets } from './desired-targets.js'
 import { loadTreeOrReport } from './validate-command.js'
 
@@ -117,14 +116,4 @@ function printPlan (plan: ApplyResult, desired: DesiredTargets): void {
     ? `no changes (${plan.unchanged} up to date)`
     : `${count('create')} to create, ${count('update')} to update, ${count('delete')} to delete, ${plan.unchanged} unchanged`)
   process.stdout.write(lines.join('\n') + '\n')
-}
-
-/** The commit checked out where the manifests are, when they are in a Git repository. */
-async function gitHead (dir: string): Promise<string | undefined> {
-  try {
-    const { stdout } = await promisify(execFile)('git', ['rev-parse', 'HEAD'], { cwd: dir, timeout: 5000 })
-    return stdout.trim() || undefined
-  } catch {
-    return undefined
-  }
 }

@@ -1,7 +1,8 @@
 import type { Command } from 'commander'
 import type { ApplyOptions, ControlPlaneOptions } from '../apps/apply-command.js'
+import type { GateOptions } from '../apps/gate-command.js'
 
-/** Registers the apps-as-code commands: `validate`, `explain`, `diff`, `apply`. */
+/** Registers the apps-as-code commands: `validate`, `explain`, `diff`, `apply`, `gate`. */
 export function registerAppsCommands (program: Command): void {
   program.command('validate')
     .description('Check a tree of App manifests: every problem in every file at once (exit 104 when any)')
@@ -42,5 +43,22 @@ export function registerAppsCommands (program: Command): void {
     .action(async (dir: string, opts: ApplyOptions) => {
       const { applyCommand } = await import('../apps/apply-command.js')
       process.exitCode = await applyCommand(dir, opts)
+    })
+  program.command('gate')
+    .description('Post-deploy gate: run the gate tests of an app and its descendants, children in dependency order ' +
+      '(exit 0: pass or warn, 99: fail, 103: could not run)')
+    .argument('<app>', 'app name')
+    .option('-d, --dir <dir>', 'the root manifest, or a directory holding app.yaml', '.')
+    .option('--revision <sha>', 'the revision being gated (default: git rev-parse HEAD where the manifests are)')
+    .option('--junit <file>', 'write JUnit XML: a testsuite per app, a testcase per test')
+    .option('--evidence <dir>', 'write the JSON evidence file here (and, without a control plane, find the baseline here)')
+    .option('--markdown <file>', 'write a Markdown summary for a pull-request comment')
+    .option('--local', 'run the tests on this machine with the built-in engine instead of the fleet')
+    .option('--url <url>', 'control plane URL (default LOADFLEET_URL); with --local, the gate is still recorded there')
+    .option('--token <token>', 'API token, role editor or admin (default LOADFLEET_TOKEN)')
+    .addHelpText('after', '\nWithout a token: LOADFLEET_ADMIN=user:password (the admin\'s basic auth)')
+    .action(async (app: string, opts: GateOptions) => {
+      const { gateCommand } = await import('../apps/gate-command.js')
+      process.exitCode = await gateCommand(app, opts)
     })
 }
