@@ -1,0 +1,6 @@
+export { runBrowserCheck } from './run-check.js'
+export type { CheckOutcome, RunCheckOptions } from './run-check.js'
+export { chromiumPath, DEFAULT_CHROMIUM_PATH } from './launch-chromium.js'
+export { siteOf, summariseResources } from './resource-summary.js'
+export { totalBlockingTimeMs } from './page-figures.js'
+export { formatWait } from './failure-reason.js'

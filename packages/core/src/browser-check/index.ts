@@ -1,0 +1,6 @@
+export * from './types.js'
+export * from './web-vitals.js'
+export * from './devices.js'
+export * from './check-options.js'
+export * from './parse-check-file.js'
+export * from './describe-step.js'
