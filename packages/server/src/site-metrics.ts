@@ -135,6 +135,16 @@ export function registerSiteMetrics (registry: Registry, load: () => Promise<Sit
         g.inc({ ...labels, alertname: alert.alertname, severity: alert.severity, alertstate: alert.state })
       }
     })
+  new Gauge({
+    name: 'loadfleet_sites_due',
+    help: 'Enabled sites whose run interval has elapsed since their newest run started (or that never ran): ' +
+      'work waiting for an agent. With loadfleet_runs_running, what an autoscaler (KEDA) sizes the fleet on.',
+    registers: [registry],
+    async collect () {
+      const { sites } = await read()
+      this.set(sitesDue(sites, Date.now()))
+    },
+  })
   counter('loadfleet_site_responses_total', 'HTTP responses received from the site, by status class.',
     'status_class', STATUS_CLASSES, 'status_')
   counter('loadfleet_site_request_errors_total',
@@ -142,4 +152,10 @@ export function registerSiteMetrics (registry: Registry, load: () => Promise<Sit
     'kind', ERROR_KINDS, 'error_')
   counter('loadfleet_site_runs_total', 'Run results agents reported for the site, by status.',
     'status', RESULT_STATUSES, 'runs_')
+}
+
+/** The agents' own rule (agent `dueTargets`): enabled, and never started or started at least an interval ago. */
+export function sitesDue (sites: readonly SiteSnapshot[], now: number): number {
+  return sites.filter((site) => site.enabled && (site.lastStartedAt === null || site.lastStartedAt + site.runIntervalMs <= now))
+    .length
 }

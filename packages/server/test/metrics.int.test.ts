@@ -35,6 +35,8 @@ describe('GET /api/metrics', () => {
     expect(text).toMatch(/^reaper_k6agents_deleted_total 0$/m)
     expect(text).toMatch(/^reaper_k6runs_errored_total 0$/m)
     expect(text).toMatch(/^loadfleet_agents\{status="online"\} 1$/m)
+    // The new site never ran: it is work waiting for an agent (what KEDA scales the fleet on).
+    expect(text).toMatch(/^loadfleet_sites_due 1$/m)
     expect(text).toContain(
       'loadfleet_http_request_duration_seconds_count{method="POST",route="/api/admin/k6/targets",status_code="201"} 1')
     if (!promtoolAvailable()) {
