@@ -4,7 +4,8 @@ import { sitesDue } from './site-metrics.js'
 
 const NOW = 1_800_000_000_000
 const site = (id: string, enabled: boolean, lastStartedAt: number | null): SiteSnapshot => ({
-  id, name: id, enabled, runIntervalMs: 60_000, createdAt: 0, updatedAt: 0, lastStartedAt, lastFinished: null, recentStatuses: [],
+  id, name: id, enabled, runIntervalMs: 60_000, createdAt: 0, updatedAt: 0, lastStartedAt,
+  lastFinished: null, recentStatuses: [],
 })
 
 describe('sitesDue', () => {

@@ -156,6 +156,6 @@ export function registerSiteMetrics (registry: Registry, load: () => Promise<Sit
 
 /** The agents' own rule (agent `dueTargets`): enabled, and never started or started at least an interval ago. */
 export function sitesDue (sites: readonly SiteSnapshot[], now: number): number {
-  return sites.filter((site) => site.enabled && (site.lastStartedAt === null || site.lastStartedAt + site.runIntervalMs <= now))
-    .length
+  return sites.filter((site) =>
+    site.enabled && (site.lastStartedAt === null || site.lastStartedAt + site.runIntervalMs <= now)).length
 }

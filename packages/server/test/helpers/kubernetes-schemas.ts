@@ -81,7 +81,9 @@ export interface Container {
 
 export interface PodSpec {
   containers: Container[]
-  volumes?: Array<{ name: string, emptyDir?: { medium?: string, sizeLimit?: string }, persistentVolumeClaim?: { claimName: string } }>
+  volumes?: Array<{
+    name: string, emptyDir?: { medium?: string, sizeLimit?: string }, persistentVolumeClaim?: { claimName: string }
+  }>
   serviceAccountName?: string
   restartPolicy?: string
 }
