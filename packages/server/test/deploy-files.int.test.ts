@@ -78,7 +78,7 @@ describe('Kubernetes kit (deploy/k8s)', () => {
     }
     // The validator does reject what the API server would: a wrong type and a missing required field.
     const agent = structuredClone(find(KUBECTL ? overlay('single') : sourceObjects().map((s) => s.object), 'Deployment', 'k6agent'))
-    expect(await kubernetesSchemaProblems({ ...agent, spec: { replicas: 'two' } } as KubeObject)).not.toEqual([])
+    expect(await kubernetesSchemaProblems({ ...agent, spec: { replicas: 'two' } })).not.toEqual([])
     expect(await kubernetesSchemaProblems({
       apiVersion: 'keda.sh/v1alpha1', kind: 'ScaledObject', metadata: { name: 'x' }, spec: { triggers: [] },
     })).not.toEqual([])
@@ -219,6 +219,11 @@ describe('Kubernetes kit (deploy/k8s)', () => {
     }
     for (const image of commands.matchAll(/`(ghcr\.io\/[^`\s]+:[^`\s]+)`/g)) note('README.md', image[1] ?? '')
 
+
+    const chart = parse(read('helm/loadfleet/values.yaml')) as { image: Record<string, { repository: string, tag: string }> }
+    for (const image of Object.values(chart.image)) note('helm/loadfleet/values.yaml', `${image.repository}:${image.tag}`)
+    const chartMeta = parse(read('helm/loadfleet/Chart.yaml')) as { appVersion: string }
+    expect(chartMeta.appVersion).toBe(VERSION)
 
     const where = Object.fromEntries(found)
     expect(Object.keys(where).sort(), JSON.stringify(where)).toEqual(EXPECTED)
