@@ -22,6 +22,8 @@ export function createMetrics (gauges: {
   /** Reporting agents that say they cannot take work. */
   agentsDegraded: () => Promise<number>
   runsRunning: () => Promise<number>
+  /** Whether this replica holds the leader lease (always, on SQLite). */
+  leader?: () => boolean
   /** The per-site series' data; without it (route tests) only the process and API series are exposed. */
   sites?: () => Promise<SitesData>
 }): Metrics {
@@ -52,6 +54,15 @@ export function createMetrics (gauges: {
     registers: [registry],
     async collect () { this.set(await gauges.runsRunning()) },
   })
+  const leader = gauges.leader
+  if (leader !== undefined) {
+    new Gauge({
+      name: 'loadfleet_leader',
+      help: 'Whether this control-plane replica leads (1): runs the reaper, fleet reconciler and alerting.',
+      registers: [registry],
+      collect () { this.set(leader() ? 1 : 0) },
+    })
+  }
   if (gauges.sites !== undefined) registerSiteMetrics(registry, gauges.sites)
   return {
     registry,

@@ -18,6 +18,7 @@ import { prettyDestination, type LogDestination } from './log-format.js'
 import type { LogFormat } from './settings.js'
 import { Alerting, type AlertingPassResult } from './alerts/alerting.js'
 import { AlertsRepo } from './alerts/alerts-repo.js'
+import { LeaseLeadership, SoleLeadership, type Leadership } from './leadership/leadership.js'
 
 export interface RunningServer {
   /** Base URL clients use, e.g. http://127.0.0.1:3000. */
@@ -36,6 +37,8 @@ export interface RunningServer {
   reapNow (): Promise<ReaperPassResult>
   /** Runs one alerting pass now (evaluate, queue, deliver); periodic passes continue regardless. */
   alertNow (): Promise<AlertingPassResult>
+  /** Whether this replica leads: runs the reaper, fleet reconciler and alerting (always, on SQLite). */
+  isLeader (): boolean
   /** Stops the fleet controller and the reaper, drains HTTP and closes the database. */
   close (): Promise<void>
 }
@@ -64,11 +67,13 @@ export async function startServer (options: ServerOptions = {}): Promise<Running
   let fleet: FleetController | undefined
   let app: FastifyInstance | undefined
   let alerting: Alerting | undefined
+  let leadership: Leadership | undefined
   try {
     const metrics = createMetrics({
       agentsByStatus: () => store.repos.agents.countByStatus(),
       agentsDegraded: () => store.repos.agents.countDegraded(),
       runsRunning: () => store.repos.runs.countRunning(),
+      leader: () => leadership?.isLeader() === true,
       sites: async () => ({
         ...(await store.sitesMetricsData()), alerts: await new AlertsRepo(store.db, store.secrets).openAlertStates(),
       }),
@@ -111,10 +116,17 @@ export async function startServer (options: ServerOptions = {}): Promise<Running
     const address = app.server.address()
     const port = typeof address === 'object' && address !== null ? address.port : settings.port
     const url = urlOf(settings.host, port)
-    const reaper = new Reaper({ store, metrics, log: app.log, options: settings.reaper })
+    // The singletons below act only on the leader: one replica of several on PostgreSQL, the process on SQLite.
+    const log = app.log
+    const lead: Leadership = store.dialect === 'postgres'
+      ? new LeaseLeadership({ db: store.db, log, options: { leaseMs: settings.leaderLeaseMs } })
+      : new SoleLeadership()
+    leadership = lead
+    await lead.start()
+    const reaper = new Reaper({ store, metrics, log, options: settings.reaper, leadership: lead })
     reaper.start()
     alerting = new Alerting({
-      store, log: app.log, externalUrl: settings.alerting.externalUrl ?? url, options: settings.alerting,
+      store, log, externalUrl: settings.alerting.externalUrl ?? url, options: settings.alerting, leadership: lead,
     })
     alerting.start()
     const runningAlerting = alerting
@@ -126,6 +138,7 @@ export async function startServer (options: ServerOptions = {}): Promise<Running
       env: settings.env,
       dataDir: settings.dataDir,
       logger: app.log,
+      isLeader: () => lead.isLeader(),
     })
     await fleet.reconcileNow().catch((err: unknown) => { app?.log.error({ err }, 'first fleet reconcile failed') })
     const running = app
@@ -139,11 +152,14 @@ export async function startServer (options: ServerOptions = {}): Promise<Running
       database: store.dialect,
       reapNow: () => reaper.runOnce(),
       alertNow: () => runningAlerting.runOnce(),
+      isLeader: () => lead.isLeader(),
       close: () => {
         closing ??= (async () => {
           await fleet?.stop()
           await reaper.stop()
           await runningAlerting.stop()
+          // Released only once the singletons have stopped, so the next leader never overlaps them.
+          await lead.stop()
           await running.close()
           await store.close()
         })()
@@ -153,6 +169,7 @@ export async function startServer (options: ServerOptions = {}): Promise<Running
   } catch (err) {
     await alerting?.stop()
     await fleet?.stop()
+    await leadership?.stop()
     await app?.close()
     await store.close()
     throw err

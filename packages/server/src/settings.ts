@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { parseEnv } from 'node:util'
 import type { FleetScalerKind } from './fleet/index.js'
+import { DEFAULT_LEASE_MS } from './leadership/leadership.js'
 import type { ReaperOptions } from './reaper/reaper.js'
 import type { AlertingOptions } from './alerts/alerting.js'
 import type { DatabaseLocation } from './db/database.js'
@@ -23,6 +24,8 @@ export interface ServerOptions {
   /** The agents' enrolment secret: it registers agents, each of which is then issued a credential of its own. */
   dashboardSecret?: string
   reaper?: ReaperOptions
+  /** How long the leader lease of PostgreSQL replicas lasts without renewal (LEADER_LEASE_MS). */
+  leaderLeaseMs?: number
   /** Alert evaluation and delivery timing; `externalUrl` is the dashboard URL that notifications link to. */
   alerting?: AlertingOptions
   fleetScaler?: FleetScalerKind
@@ -47,6 +50,8 @@ export interface Settings {
   dashboardRequireAuth: boolean
   fleetScaler: FleetScalerKind
   reaper: ReaperOptions
+  /** LEADER_LEASE_MS: a SIGKILLed leader is replaced within about 4/3 of it (PostgreSQL replicas). */
+  leaderLeaseMs: number
   alerting: AlertingOptions
   logLevel: string
   /** TARGET_ALLOW / TARGET_DENY, plus the built-in denials (link-local, cloud metadata). */
@@ -138,6 +143,12 @@ function parseMs (name: string, text: string | undefined, min: number): number |
   return value
 }
 
+/** REAPER_INTERVAL_MS: the period of the reaper's passes (default 10 s). */
+function reaperOf (env: Record<string, string | undefined>): ReaperOptions {
+  const intervalMs = parseMs('REAPER_INTERVAL_MS', nonEmpty(env.REAPER_INTERVAL_MS), 100)
+  return intervalMs === undefined ? {} : { intervalMs }
+}
+
 function alertingOf (env: Record<string, string | undefined>, given: AlertingOptions | undefined): AlertingOptions {
   const externalUrl = nonEmpty(env.EXTERNAL_URL)
   if (externalUrl !== undefined && !/^https?:\/\/[^/]/i.test(externalUrl)) {
@@ -225,7 +236,8 @@ export function resolveSettings (options: ServerOptions = {}): Settings {
     dashboardSecret,
     dashboardRequireAuth: parseBool('DASHBOARD_REQUIRE_AUTH', env.DASHBOARD_REQUIRE_AUTH),
     fleetScaler: scaler as FleetScalerKind,
-    reaper: options.reaper ?? {},
+    reaper: options.reaper ?? reaperOf(env),
+    leaderLeaseMs: options.leaderLeaseMs ?? parseMs('LEADER_LEASE_MS', nonEmpty(env.LEADER_LEASE_MS), 300) ?? DEFAULT_LEASE_MS,
     alerting: alertingOf(env, options.alerting),
     logLevel,
     egress: egress.policy,

@@ -5,6 +5,7 @@ import type { Database } from '../db/schema.js'
 import type { Store } from '../db/store.js'
 import type { Logger } from '../logger.js'
 import { AlertChannelNotFound } from '../errors.js'
+import { LeadershipLost, type Leadership } from '../leadership/leadership.js'
 import { deliverDue, sendOpened, type DeliveryOptions } from './deliverer.js'
 import { evaluateAlerts } from './evaluator.js'
 import { generatorUrl, groupKeyOf, queueNotifications } from './notifier.js'
@@ -34,6 +35,7 @@ const DEFAULTS = {
 }
 // pg_try_advisory_lock key every replica agrees on ("lfal" in ASCII); the reaper uses "lfre".
 export const ALERTING_LOCK_KEY = 0x6c66616c
+const NOT_ACTED: AlertingPassResult = Object.freeze({ acted: false, transitions: 0, queued: 0, delivered: 0 })
 // A finished run is usually followed by others (several agents): wait this long to evaluate them in one pass.
 const POKE_DELAY_MS = 200
 
@@ -48,9 +50,15 @@ export class Alerting {
   /** The tail of the passes of this process, run one after another. */
   #queue: Promise<unknown> = Promise.resolve()
   #stopped = false
+  readonly #leadership: Leadership | undefined
 
-  constructor (deps: { store: Store, log: Logger, externalUrl: string, options?: AlertingOptions | undefined }) {
+  constructor (deps: {
+    store: Store, log: Logger, externalUrl: string, options?: AlertingOptions | undefined
+    /** Only the leader evaluates and notifies; without it any replica may (one at a time, by the advisory lock). */
+    leadership?: Leadership
+  }) {
     this.#store = deps.store
+    this.#leadership = deps.leadership
     this.#log = deps.log
     const given = Object.fromEntries(Object.entries(deps.options ?? {}).filter(([, v]) => v !== undefined))
     this.#options = { ...DEFAULTS, externalUrl: deps.externalUrl, ...given }
@@ -96,13 +104,17 @@ export class Alerting {
 
   async #lockedPass (): Promise<AlertingPassResult> {
     if (this.#store.dialect !== 'postgres') return await this.#pass(this.#store.db)
+    if (this.#leadership !== undefined && !this.#leadership.isLeader()) return NOT_ACTED
     // A session lock on one pooled connection: held across the delivery's network calls without an open
     // transaction, and released by PostgreSQL itself if this process dies.
     return await this.#store.db.connection().execute(async (conn) => {
       const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_lock(${ALERTING_LOCK_KEY}) as locked`.execute(conn)
-      if (rows[0]?.locked !== true) return { acted: false, transitions: 0, queued: 0, delivered: 0 }
+      if (rows[0]?.locked !== true) return NOT_ACTED
       try {
         return await this.#pass(conn)
+      } catch (err) {
+        if (err instanceof LeadershipLost) return NOT_ACTED
+        throw err
       } finally {
         await sql`select pg_advisory_unlock(${ALERTING_LOCK_KEY})`.execute(conn)
       }
@@ -111,6 +123,8 @@ export class Alerting {
 
   async #pass (db: Kysely<Database>): Promise<AlertingPassResult> {
     const { transitions, queued } = await db.transaction().execute(async (trx) => {
+      // Queued notifications are sent once: a replica that lost the lease rolls back rather than queue them again.
+      if (this.#store.dialect === 'postgres') await this.#leadership?.fence(trx)
       const now = Date.now()
       const evaluation = await evaluateAlerts(trx, now)
       const queued = await queueNotifications(trx, { now, externalUrl: this.#options.externalUrl })

@@ -242,6 +242,16 @@ export interface AlertNotificationRow {
   delivered_at: number | null
 }
 
+/** The control plane's leader lease (PostgreSQL replicas); see leadership/leadership.ts. */
+export interface LeaderLeaseRow {
+  name: string
+  holder: string
+  /** Fencing token: one more at every change of holder. bigint: pg returns it as a string. */
+  token: number | string
+  /** Epoch ms by the database's clock. */
+  expires_at: number | string
+}
+
 export interface Database {
   targets: TargetRow
   agents: AgentRow
@@ -260,4 +270,5 @@ export interface Database {
   alerts: AlertRow
   alert_groups: AlertGroupRow
   alert_notifications: AlertNotificationRow
+  leader_leases: LeaderLeaseRow
 }

@@ -40,6 +40,8 @@ export interface FleetDeps {
   reconcileIntervalMs?: number
   /** Runs `docker compose` for the compose scaler (tests pass a fake Docker engine). */
   runCommand?: CommandRunner
+  /** Whether this replica leads; only the leader scales (default: always). */
+  isLeader?: () => boolean
 }
 
 // Every 3 s: a change made elsewhere (another replica, the database) is followed well within 5 s.
@@ -58,6 +60,7 @@ export function createFleetController (deps: FleetDeps): FleetController {
     getDesiredCount: () => deps.getDesiredCount(),
     intervalMs: deps.reconcileIntervalMs ?? fromEnv ?? RECONCILE_INTERVAL_MS,
     logger,
+    ...(deps.isLeader === undefined ? {} : { isLeader: deps.isLeader }),
   })
   reconciler.start()
   return reconciler

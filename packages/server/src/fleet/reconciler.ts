@@ -8,7 +8,12 @@ export interface ReconcilerOptions {
   getDesiredCount: () => Promise<number>
   intervalMs: number
   logger: FleetLogger
+  /** Whether this replica leads (see leadership/): only the leader scales; the others report the desired count. */
+  isLeader?: () => boolean
 }
+
+/** What a replica that does not lead says about the fleet: the leader applies the desired count. */
+export const NOT_LEADER_NOTE = 'another control-plane replica (the leader) applies the desired count'
 
 /**
  * Drives a scaler towards `k6DesiredAgentCount`: a pass every `intervalMs` (so a change made through another
@@ -84,6 +89,12 @@ export class FleetReconciler implements FleetController {
     if (this.#stopped) return
     try {
       this.#desired = await this.#o.getDesiredCount()
+      if (this.#o.isLeader?.() === false) {
+        this.#note = NOT_LEADER_NOTE
+        this.#lastError = null
+        this.#lastReconcileAt = new Date().toISOString()
+        return
+      }
       const report = await this.#o.scaler.scale(this.#desired)
       if (this.#lastError !== null) this.#o.logger.info({ desired: this.#desired }, 'fleet reconcile recovered')
       this.#running = report.running

@@ -3,6 +3,7 @@ import type { Database } from '../db/schema.js'
 import type { Logger } from '../logger.js'
 import type { Store } from '../db/store.js'
 import type { Metrics } from '../metrics.js'
+import { LeadershipLost, type Leadership } from '../leadership/leadership.js'
 
 export interface ReaperOptions {
   /** Period between passes. */
@@ -49,6 +50,10 @@ export const REAPER_LOCK_KEY = 0x6c667265
 export const STALE_RUN_MESSAGE = 'the agent stopped reporting: no result arrived before the run deadline'
 export const AGENT_LOST_MESSAGE = 'agent lost: it missed 3 heartbeats while the run was in progress'
 
+const NOT_ACTED: ReaperPassResult = Object.freeze({
+  acted: false, runsErrored: 0, runsOfLostAgents: 0, currentRunsCleared: 0, agentsMarkedOffline: 0, agentsDeleted: 0,
+})
+
 /** The periodic reconcile pass over agents and runs; on PostgreSQL one replica acts at a time. */
 export class Reaper {
   readonly #store: Store
@@ -57,9 +62,15 @@ export class Reaper {
   readonly #options: Required<ReaperOptions>
   #timer: NodeJS.Timeout | undefined
   #running: Promise<unknown> | undefined
+  readonly #leadership: Leadership | undefined
 
-  constructor (deps: { store: Store, metrics: Metrics, log: Logger, options?: ReaperOptions | undefined }) {
+  constructor (deps: {
+    store: Store, metrics: Metrics, log: Logger, options?: ReaperOptions | undefined
+    /** Only the leader reaps; without it every pass may act (one at a time, by the advisory lock). */
+    leadership?: Leadership
+  }) {
     this.#store = deps.store
+    this.#leadership = deps.leadership
     this.#metrics = deps.metrics
     this.#log = deps.log
     const given = Object.fromEntries(Object.entries(deps.options ?? {}).filter(([, v]) => v !== undefined))
@@ -84,20 +95,23 @@ export class Reaper {
 
   /** One idempotent pass; safe to call at any time and from several replicas at once. */
   async runOnce (now = Date.now()): Promise<ReaperPassResult> {
+    const leadership = this.#leadership
+    if (leadership !== undefined && !leadership.isLeader()) return NOT_ACTED
     const result = await this.#store.transaction(async (_repos, trx) => {
       if (this.#store.dialect === 'postgres') {
         const lock = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${REAPER_LOCK_KEY}) as locked`
           .execute(trx)
         if (lock.rows[0]?.locked !== true) return undefined
+        // The lease is still ours and cannot change hands before this transaction ends: a replica that lost it
+        // (paused, cut off) rolls back instead of reaping what the new leader reaps.
+        await leadership?.fence(trx)
       }
       return await this.#pass(trx, now)
+    }).catch((err: unknown) => {
+      if (err instanceof LeadershipLost) return undefined
+      throw err
     })
-    if (result === undefined) {
-      return {
-        acted: false, runsErrored: 0, runsOfLostAgents: 0, currentRunsCleared: 0,
-        agentsMarkedOffline: 0, agentsDeleted: 0,
-      }
-    }
+    if (result === undefined) return NOT_ACTED
     this.#metrics.reaperRunsErrored.inc(result.runsErrored)
     this.#metrics.reaperAgentsMarkedOffline.inc(result.agentsMarkedOffline)
     this.#metrics.reaperAgentsDeleted.inc(result.agentsDeleted)

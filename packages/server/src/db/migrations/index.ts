@@ -11,6 +11,7 @@ import { apiTokensMigration } from './0009-api-tokens.js'
 import { changeLastSeenMigration } from './0010-change-last-seen.js'
 import { targetScriptMigration } from './0011-target-script.js'
 import { auditAddressMigration } from './0012-audit-address.js'
+import { leaderLeaseMigration } from './0013-leader-lease.js'
 
 export type DialectName = 'sqlite' | 'postgres'
 
@@ -31,6 +32,7 @@ export function migrationProvider (dialect: DialectName): MigrationProvider {
         '0010-change-last-seen': { up: (db: Kysely<unknown>) => changeLastSeenMigration(db) },
         '0011-target-script': { up: (db: Kysely<unknown>) => targetScriptMigration(db) },
         '0012-audit-address': { up: (db: Kysely<unknown>) => auditAddressMigration(db) },
+        '0013-leader-lease': { up: (db: Kysely<unknown>) => leaderLeaseMigration(db) },
       })
     },
   }
