@@ -7,6 +7,7 @@ import { SiteDetailPage } from './pages/site-detail-page'
 import { RunsPage } from './pages/runs-page'
 import { RunDetailPage } from './pages/run-detail-page'
 import { AlertsPage } from './pages/alerts-page'
+import { AdminPage } from './pages/admin-page'
 import { EmptyState } from './components/states'
 
 const TABS = [
@@ -14,6 +15,7 @@ const TABS = [
   { label: 'Sites', to: paths.sites, pages: ['sites', 'site'] },
   { label: 'Runs', to: paths.runs, pages: ['runs', 'run'] },
   { label: 'Alerts', to: paths.alerts, pages: ['alerts'] },
+  { label: 'Admin', to: paths.admin, pages: ['admin'] },
 ] as const
 
 export function App (): ReactNode {
@@ -77,6 +79,7 @@ function Page ({ route }: { route: Route }): ReactNode {
     case 'runs': return <RunsPage />
     case 'run': return <RunDetailPage key={route.id} id={route.id} />
     case 'alerts': return <AlertsPage />
+    case 'admin': return <AdminPage />
     case 'not-found':
       return (
         <EmptyState title="Page not found">

@@ -8,6 +8,7 @@ export type Route =
   | { page: 'runs' }
   | { page: 'run', id: string }
   | { page: 'alerts' }
+  | { page: 'admin' }
   | { page: 'not-found' }
 
 export const BASE = '/agents/k6'
@@ -48,6 +49,7 @@ export function matchRoute (pathname: string): Route {
   if (path === `${BASE}/sites`) return { page: 'sites' }
   if (path === `${BASE}/runs`) return { page: 'runs' }
   if (path === `${BASE}/alerts`) return { page: 'alerts' }
+  if (path === `${BASE}/admin`) return { page: 'admin' }
   const site = /^\/agents\/k6\/sites\/([^/]+)$/.exec(path)
   if (site?.[1] !== undefined) return { page: 'site', id: decodeURIComponent(site[1]) }
   const run = /^\/agents\/k6\/runs\/([^/]+)$/.exec(path)
@@ -62,6 +64,7 @@ export const paths = {
   runs: `${BASE}/runs`,
   run: (id: string) => `${BASE}/runs/${encodeURIComponent(id)}`,
   alerts: `${BASE}/alerts`,
+  admin: `${BASE}/admin`,
 }
 
 /** Builds `path?query`, dropping empty values so URLs stay short and shareable. */

@@ -77,7 +77,13 @@ export class ApiClient {
   }
 
   async request<T> (method: string, path: string, init: RequestInit = {}): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' }
+    const text = await this.#send(method, path, init)
+    if (init.raw === true) return text as T
+    return (text === '' ? undefined : safeJson(text)) as T
+  }
+
+  async #send (method: string, path: string, init: RequestInit): Promise<string> {
+    const headers: Record<string, string> = { accept: init.raw === true ? '*/*' : 'application/json' }
     if (init.body !== undefined) headers['content-type'] = 'application/json'
     if (init.auth === 'admin' && this.#options.apiToken !== undefined) {
       headers.authorization = `Bearer ${this.#options.apiToken}`
@@ -94,12 +100,11 @@ export class ApiClient {
       signal: AbortSignal.timeout(this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
     })
     const text = await res.text()
-    const parsed: unknown = text === '' || (init.raw === true && res.ok) ? undefined : safeJson(text)
     if (!res.ok) {
-      const body = (parsed ?? {}) as { code?: string, message?: string, details?: unknown }
+      const body = ((text === '' ? undefined : safeJson(text)) ?? {}) as { code?: string, message?: string, details?: unknown }
       throw new ApiError(res.status, body.code ?? `HTTP_${res.status}`, body.message ?? res.statusText, body.details)
     }
-    return (init.raw === true ? text : parsed) as T
+    return text
   }
 
   #bearerFor (auth: Auth | undefined): string | undefined {
@@ -131,6 +136,11 @@ export class ApiClient {
     since?: string, until?: string
   } = {}): Promise<Page<AuditEntry>> {
     return this.request('GET', ROUTES.adminAudit, { auth: 'admin', query })
+  }
+
+  /** The audit trail as JSON lines, oldest first, with the same filters as `listAudit`. */
+  exportAudit (query: Omit<Parameters<ApiClient['listAudit']>[0] & object, 'cursor' | 'limit'> = {}): Promise<string> {
+    return this.request('GET', ROUTES.adminAuditExport, { auth: 'admin', query, raw: true })
   }
 
   /** Makes the managed sites what `body.targets` says, in one transaction; `dryRun` only answers the plan. */

@@ -1,10 +1,10 @@
 import { useState, type FormEvent, type ReactNode } from 'react'
 import type { AlertChannel, AlertRule, Silence } from '@loadfleet/api/client'
-import { SignInCancelled, useApi } from '../api-context'
+import { useApi } from '../api-context'
+import { FormField, useAdminAction } from '../components/admin-form'
 import { usePolled } from '../use-polled'
-import { fieldErrorsOf } from '../form-errors'
 import { formatDateTime } from '../format'
-import { ErrorNotice, Loading, errorMessage } from '../components/states'
+import { ErrorNotice, Loading } from '../components/states'
 
 const RULE_LABELS: Record<string, string> = { name: 'Name', condition: 'Condition', k: 'k', m: 'm', severity: 'Severity' }
 const CHANNEL_LABELS: Record<string, string> = { name: 'Name', type: 'Type', url: 'URL', secret: 'Signing secret' }
@@ -40,45 +40,12 @@ async function then (done: Promise<boolean>, next: () => void): Promise<void> {
   if (await done) next()
 }
 
-/** Runs an admin action; returns the error in words (or per field), null on success. */
-function useAction (): {
-  run: (action: Parameters<ReturnType<typeof useApi>['withAdmin']>[0], labels?: Record<string, string>) => Promise<boolean>
-  error: string | null
-  fields: Record<string, string>
-} {
-  const { withAdmin } = useApi()
-  const [error, setError] = useState<string | null>(null)
-  const [fields, setFields] = useState<Record<string, string>>({})
-  return {
-    error,
-    fields,
-    run: async (action, labels) => {
-      setError(null)
-      setFields({})
-      try {
-        await withAdmin(action)
-        return true
-      } catch (err) {
-        if (err instanceof SignInCancelled) return false
-        const byField = fieldErrorsOf(err, labels)
-        setFields(byField)
-        setError(Object.keys(byField).length > 0 ? 'Please correct the highlighted fields.' : errorMessage(err))
-        return false
-      }
-    },
-  }
-}
+const useAction = useAdminAction
 
-function Field ({ id, name, label, error, children }: {
+function Field (props: {
   id: string, name: string, label: string, error: string | undefined, children: ReactNode
 }): ReactNode {
-  return (
-    <div className={`field field-alert-${name}`}>
-      <label htmlFor={id}>{label}</label>
-      {children}
-      {error !== undefined && <span className="field-error">{error}</span>}
-    </div>
-  )
+  return <FormField group="alert" {...props} />
 }
 
 function RulesCard ({ rules, onChanged }: { rules: AlertRule[], onChanged: () => void }): ReactNode {
