@@ -37,4 +37,18 @@ describe('dueTargets', () => {
     const localStartedAt = new Map([['a', NOW - 1000]])
     expect(dueTargets({ targets, localStartedAt, busy: new Set(), now: NOW })).toEqual([])
   })
+
+  it('runs a site once after a run was asked for, even when disabled or not due, and not again', () => {
+    const iso = (ms: number) => new Date(ms).toISOString()
+    const targets = [
+      target('asked-off', { enabled: false, runRequestedAt: iso(NOW - 1000), lastStartedAt: iso(NOW - 5000) }),
+      target('asked-recent', { runRequestedAt: iso(NOW - 2000), lastStartedAt: iso(NOW - 3000) }),
+      target('answered', { enabled: false, runRequestedAt: iso(NOW - 5000), lastStartedAt: iso(NOW - 1000) }),
+      target('asked-busy', { runRequestedAt: iso(NOW - 1000) }),
+    ]
+    const due = dueTargets({ targets, localStartedAt: new Map(), busy: new Set(['asked-busy']), now: NOW })
+    expect(due.map((d) => d.target.id)).toEqual(['asked-recent', 'asked-off'])
+    const after = dueTargets({ targets, localStartedAt: new Map([['asked-off', NOW], ['asked-recent', NOW]]), busy: new Set(), now: NOW + 1 })
+    expect(after.map((d) => d.target.id)).toEqual(['asked-busy'])
+  })
 })

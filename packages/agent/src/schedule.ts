@@ -17,14 +17,23 @@ export interface DueOptions {
 }
 
 /**
- * The enabled targets due now, oldest due first. The last start is the later of the agent's own memory
- * and the server's `lastStartedAt`, so a restarted agent resumes the cadence instead of running everything at once.
+ * The enabled targets due now, oldest due first, and any target whose run was asked for since its last start
+ * (a gate on the fleet). The last start is the later of the agent's own memory and the server's `lastStartedAt`, so
+ * a restarted agent resumes the cadence instead of running everything at once.
  */
 export function dueTargets (options: DueOptions): DueTarget[] {
   const due: DueTarget[] = []
   for (const target of options.targets) {
-    if (!target.enabled || options.busy.has(target.id)) continue
+    if (options.busy.has(target.id)) continue
     const last = lastStartOf(target, options.localStartedAt.get(target.id))
+    const requested = target.runRequestedAt === undefined || target.runRequestedAt === null
+      ? undefined
+      : Date.parse(target.runRequestedAt)
+    if (requested !== undefined && Number.isFinite(requested) && (last === undefined || last < requested)) {
+      due.push({ target, dueAt: requested })
+      continue
+    }
+    if (!target.enabled) continue
     const dueAt = last === undefined ? 0 : last + target.runIntervalMs
     if (dueAt <= options.now) due.push({ target, dueAt })
   }

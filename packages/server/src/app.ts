@@ -14,6 +14,7 @@ import { agentRoutes } from './http/routes/agent-routes.js'
 import { operationsRoutes } from './http/routes/operations-routes.js'
 import { alertAdminRoutes, alertDashboardRoutes } from './http/routes/alerts-routes.js'
 import { tokenRoutes } from './http/routes/token-routes.js'
+import { appDashboardRoutes, gateAdminRoutes } from './http/routes/apps-routes.js'
 import { assertClassified } from './http/access.js'
 import { installSecurityHeaders, registerWeb } from './http/web-static.js'
 import { REDACTED_PATHS } from './logger.js'
@@ -103,6 +104,8 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(alertAdminRoutes(options.deps))
   await app.register(alertDashboardRoutes(options.deps))
   await app.register(tokenRoutes(options.deps))
+  await app.register(gateAdminRoutes(options.deps))
+  await app.register(appDashboardRoutes(options.deps))
   await registerWeb(app, options.webDist)
   return app
 }

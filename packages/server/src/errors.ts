@@ -66,6 +66,10 @@ export const Internal = defineError('LF_INTERNAL', 500,
 export const TargetManaged = defineError('LF_TARGET_MANAGED', 409,
   (d: { id: string, app: string, test: string }) => `Site ${d.app}/${d.test} is managed by the manifest of app ` +
     `"${d.app}": change its test "${d.test}" there and run loadfleet apply (only its secret headers can be set here)`)
+export const AppNotFound = defineError('LF_APP_NOT_FOUND', 404,
+  (d: { app: string }) => `No app named "${d.app}" on this control plane: apps appear once a gate covering them is recorded`)
+export const GateNotFound = defineError('LF_GATE_NOT_FOUND', 404,
+  (d: { app: string, revision: string }) => `No gate of app "${d.app}" recorded at revision "${d.revision}"`)
 export const AlertRuleNotFound = defineError('LF_ALERT_RULE_NOT_FOUND', 404,
   (d: { id: string }) => `No alert rule with id "${d.id}"`)
 export const AlertRuleBuiltIn = defineError('LF_ALERT_RULE_BUILT_IN', 409,

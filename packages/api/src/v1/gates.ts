@@ -2,8 +2,8 @@ import { z } from 'zod'
 
 /** The `kind` an evidence file carries, so tools can tell it from other JSON. */
 export const GATE_EVIDENCE_KIND = 'loadfleet.dev/v1/GateEvidence'
-/** Largest evidence file the control plane keeps: a tree of apps with a few metrics per test, not a results dump. */
-export const GATE_EVIDENCE_MAX_BYTES = 2_000_000
+/** Largest evidence file kept: a tree of apps with a few figures per test, within the 1 MiB body limit. */
+export const GATE_EVIDENCE_MAX_BYTES = 600_000
 
 const IsoTime = z.string().describe('ISO-8601 timestamp')
 const Name = z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'expected an app or test name')

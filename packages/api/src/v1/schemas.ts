@@ -210,6 +210,8 @@ export const AgentTarget = Target.extend({
   secretHeaders: z.record(z.string(), z.string()).optional(),
   /** Secret headers the control plane cannot open (sealed with a key it lacks): a run cannot send them. */
   unreadableSecretHeaders: z.array(z.string()).optional(),
+  /** A run asked for at this time (a gate on the fleet): run once after it, even when not enabled or not due. */
+  runRequestedAt: IsoTime.nullable().optional(),
 })
 export type AgentTarget = z.infer<typeof AgentTarget>
 

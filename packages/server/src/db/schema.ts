@@ -25,6 +25,8 @@ export interface TargetRow {
   secret_headers_json: string
   /** The site's k6 script; null for a plain URL site. */
   script: string | null
+  /** When a run of the site was last asked for (a gate on the fleet); agents run it once after this. */
+  run_requested_at: number | null
 }
 
 export interface AgentRow {
@@ -252,7 +254,58 @@ export interface LeaderLeaseRow {
   expires_at: number | string
 }
 
+/** An app of a tree, as the latest gate covering it described it. */
+export interface AppRow {
+  name: string
+  parent: string | null
+  depends_on_json: string
+  /** Children in dependency order. */
+  children_json: string
+  file: string | null
+  /** `[{ name, kind, location }]` of the app's gate tests. */
+  tests_json: string
+  updated_at: number
+}
+
+/** A recorded gate; `evidence` is the file's text as the CLI wrote it. */
+export interface GateRow {
+  id: string
+  app: string
+  revision: string | null
+  verdict: 'pass' | 'warn' | 'fail' | 'inconclusive'
+  mode: 'local' | 'fleet'
+  actor: string
+  started_at: number
+  finished_at: number
+  baseline_revision: string | null
+  evidence: string
+  evidence_sha256: string
+  recorded_at: number
+}
+
+export interface GateAppRow {
+  gate_id: string
+  app: string
+  /** Order the app ran in. */
+  position: number
+  status: 'pass' | 'warn' | 'fail' | 'inconclusive' | 'skipped'
+  reason: string | null
+}
+
+export interface GateRunRow {
+  gate_id: string
+  app: string
+  test: string
+  status: 'pass' | 'warn' | 'fail' | 'inconclusive' | 'skipped'
+  run_id: string | null
+  metrics_json: string
+}
+
 export interface Database {
+  apps: AppRow
+  gates: GateRow
+  gate_apps: GateAppRow
+  gate_runs: GateRunRow
   targets: TargetRow
   agents: AgentRow
   runs: RunRow

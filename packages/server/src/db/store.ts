@@ -14,6 +14,7 @@ import { ConfigRepo } from './repos/config-repo.js'
 import { AuditRepo } from './repos/audit-repo.js'
 import { TargetCountersRepo } from './repos/target-counters-repo.js'
 import { ApiTokensRepo } from './repos/api-tokens-repo.js'
+import { GatesRepo } from './repos/gates-repo.js'
 import { ChangeNotFound, ChangeNotOpen, RequestInvalid, TargetNotFound, type FieldIssue } from '../errors.js'
 import { siteSnapshots } from './repos/site-metrics-repo.js'
 import type { SitesData } from '../site-metrics.js'
@@ -43,6 +44,7 @@ export interface Repos {
   audit: AuditRepo
   counters: TargetCountersRepo
   tokens: ApiTokensRepo
+  gates: GatesRepo
 }
 
 // The dashboard's trend line: enough points to see a regression, few enough to draw in a table row.
@@ -55,7 +57,7 @@ function reposOf (db: Kysely<Database>): Repos {
   return {
     targets: new TargetsRepo(db), agents: new AgentsRepo(db), runs: new RunsRepo(db),
     config: new ConfigRepo(db), audit: new AuditRepo(db), counters: new TargetCountersRepo(db),
-    tokens: new ApiTokensRepo(db),
+    tokens: new ApiTokensRepo(db), gates: new GatesRepo(db),
   }
 }
 
@@ -235,15 +237,17 @@ export class Store {
 
   /** The agent's target list with its own last start per target, so a restarted agent does not burst. */
   async targetsForAgent (agentName: string): Promise<AgentTarget[]> {
-    const [{ targets, defaultThresholds, secretHeaders }, starts] = await Promise.all([
-      this.#targets(), this.repos.targets.lastStartsOf(agentName),
+    const [{ targets, defaultThresholds, secretHeaders }, starts, requests] = await Promise.all([
+      this.#targets(), this.repos.targets.lastStartsOf(agentName), this.repos.targets.runRequests(),
     ])
     return targets.map((target) => {
       const last = starts.get(target.id)
+      const requested = requests.get(target.id)
       // Secret values go only to agents, and only for targets they run.
-      const secret = target.enabled ? secretHeaders.get(target.id) : undefined
+      const secret = target.enabled || requested !== undefined ? secretHeaders.get(target.id) : undefined
       return {
         ...target,
+        ...(requested === undefined ? {} : { runRequestedAt: new Date(requested).toISOString() }),
         lastStartedAt: last === undefined ? null : new Date(last).toISOString(),
         effectiveThresholds: thresholdsRecord(effectiveThresholds(defaultThresholds, target.thresholds)),
         ...(secret === undefined ? {} : { secretHeaders: secret.values }),

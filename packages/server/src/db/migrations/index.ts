@@ -12,6 +12,7 @@ import { changeLastSeenMigration } from './0010-change-last-seen.js'
 import { targetScriptMigration } from './0011-target-script.js'
 import { auditAddressMigration } from './0012-audit-address.js'
 import { leaderLeaseMigration } from './0013-leader-lease.js'
+import { appGatesMigration } from './0014-app-gates.js'
 
 export type DialectName = 'sqlite' | 'postgres'
 
@@ -33,6 +34,7 @@ export function migrationProvider (dialect: DialectName): MigrationProvider {
         '0011-target-script': { up: (db: Kysely<unknown>) => targetScriptMigration(db) },
         '0012-audit-address': { up: (db: Kysely<unknown>) => auditAddressMigration(db) },
         '0013-leader-lease': { up: (db: Kysely<unknown>) => leaderLeaseMigration(db) },
+        '0014-app-gates': { up: (db: Kysely<unknown>) => appGatesMigration(db) },
       })
     },
   }

@@ -65,6 +65,19 @@ export class TargetsRepo {
     return rows.map(toTarget)
   }
 
+  /** Asks the fleet to run a site once more after `now`; false when there is no such site. */
+  async requestRun (id: string, now: number): Promise<boolean> {
+    const result = await this.#db.updateTable('targets').set({ run_requested_at: now }).where('id', '=', id).executeTakeFirst()
+    return Number(result.numUpdatedRows) > 0
+  }
+
+  /** When a run was last asked for, by site (sites never asked for are absent). */
+  async runRequests (): Promise<Map<string, number>> {
+    const rows = await this.#db.selectFrom('targets').select(['id', 'run_requested_at'])
+      .where('run_requested_at', 'is not', null).execute()
+    return new Map(rows.map((r) => [r.id, Number(r.run_requested_at)]))
+  }
+
   async get (id: string): Promise<Target | undefined> {
     const row = await this.#db.selectFrom('targets').selectAll().where('id', '=', id).executeTakeFirst()
     return row === undefined ? undefined : toTarget(row)
@@ -81,7 +94,7 @@ export class TargetsRepo {
       labels_json: JSON.stringify(spec.labels ?? {}),
       headers_json: JSON.stringify(spec.headers ?? {}),
       secret_headers_json: options.secretHeadersJson ?? '{}',
-      script: spec.script ?? null,
+      script: spec.script ?? null, run_requested_at: null,
     }
     await this.#db.insertInto('targets').values(row).execute()
     return toTarget(row)

@@ -1,0 +1,52 @@
+import type { Kysely } from 'kysely'
+
+/**
+ * Gates as versioned artifacts: each recorded gate with its evidence file kept byte for byte (its SHA-256 beside
+ * it), the status of every app it covered, and the run of every test. `apps` is what the control plane knows of the
+ * tree, refreshed by each gate. `targets.run_requested_at` asks the fleet to run a site now (a gate on the fleet).
+ */
+export async function appGatesMigration (db: Kysely<unknown>): Promise<void> {
+  await db.schema.createTable('apps')
+    .addColumn('name', 'text', (c) => c.primaryKey())
+    .addColumn('parent', 'text')
+    .addColumn('depends_on_json', 'text', (c) => c.notNull())
+    .addColumn('children_json', 'text', (c) => c.notNull())
+    .addColumn('file', 'text')
+    .addColumn('tests_json', 'text', (c) => c.notNull())
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .execute()
+  await db.schema.createTable('gates')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('app', 'text', (c) => c.notNull())
+    .addColumn('revision', 'text')
+    .addColumn('verdict', 'text', (c) => c.notNull())
+    .addColumn('mode', 'text', (c) => c.notNull())
+    .addColumn('actor', 'text', (c) => c.notNull())
+    .addColumn('started_at', 'bigint', (c) => c.notNull())
+    .addColumn('finished_at', 'bigint', (c) => c.notNull())
+    .addColumn('baseline_revision', 'text')
+    .addColumn('evidence', 'text', (c) => c.notNull())
+    .addColumn('evidence_sha256', 'text', (c) => c.notNull())
+    .addColumn('recorded_at', 'bigint', (c) => c.notNull())
+    .execute()
+  await db.schema.createIndex('gates_app_recorded').on('gates').columns(['app', 'recorded_at']).execute()
+  await db.schema.createTable('gate_apps')
+    .addColumn('gate_id', 'text', (c) => c.notNull().references('gates.id').onDelete('cascade'))
+    .addColumn('app', 'text', (c) => c.notNull())
+    .addColumn('position', 'integer', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('reason', 'text')
+    .addPrimaryKeyConstraint('gate_apps_pk', ['gate_id', 'app'])
+    .execute()
+  await db.schema.createIndex('gate_apps_app').on('gate_apps').columns(['app']).execute()
+  await db.schema.createTable('gate_runs')
+    .addColumn('gate_id', 'text', (c) => c.notNull().references('gates.id').onDelete('cascade'))
+    .addColumn('app', 'text', (c) => c.notNull())
+    .addColumn('test', 'text', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('run_id', 'text')
+    .addColumn('metrics_json', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('gate_runs_pk', ['gate_id', 'app', 'test'])
+    .execute()
+  await db.schema.alterTable('targets').addColumn('run_requested_at', 'bigint').execute()
+}
