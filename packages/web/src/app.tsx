@@ -7,6 +7,7 @@ import { SiteDetailPage } from './pages/site-detail-page'
 import { RunsPage } from './pages/runs-page'
 import { RunDetailPage } from './pages/run-detail-page'
 import { AlertsPage } from './pages/alerts-page'
+import { AppDetailPage, AppsPage } from './pages/apps-page'
 import { AdminPage } from './pages/admin-page'
 import { EmptyState } from './components/states'
 
@@ -15,6 +16,7 @@ const TABS = [
   { label: 'Sites', to: paths.sites, pages: ['sites', 'site'] },
   { label: 'Runs', to: paths.runs, pages: ['runs', 'run'] },
   { label: 'Alerts', to: paths.alerts, pages: ['alerts'] },
+  { label: 'Apps', to: paths.apps, pages: ['apps', 'app'] },
   { label: 'Admin', to: paths.admin, pages: ['admin'] },
 ] as const
 
@@ -79,6 +81,8 @@ function Page ({ route }: { route: Route }): ReactNode {
     case 'runs': return <RunsPage />
     case 'run': return <RunDetailPage key={route.id} id={route.id} />
     case 'alerts': return <AlertsPage />
+    case 'apps': return <AppsPage />
+    case 'app': return <AppDetailPage key={route.name} name={route.name} />
     case 'admin': return <AdminPage />
     case 'not-found':
       return (

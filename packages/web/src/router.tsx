@@ -8,6 +8,8 @@ export type Route =
   | { page: 'runs' }
   | { page: 'run', id: string }
   | { page: 'alerts' }
+  | { page: 'apps' }
+  | { page: 'app', name: string }
   | { page: 'admin' }
   | { page: 'not-found' }
 
@@ -49,6 +51,9 @@ export function matchRoute (pathname: string): Route {
   if (path === `${BASE}/sites`) return { page: 'sites' }
   if (path === `${BASE}/runs`) return { page: 'runs' }
   if (path === `${BASE}/alerts`) return { page: 'alerts' }
+  if (path === `${BASE}/apps`) return { page: 'apps' }
+  const app = /^\/agents\/k6\/apps\/([^/]+)$/.exec(path)
+  if (app?.[1] !== undefined) return { page: 'app', name: decodeURIComponent(app[1]) }
   if (path === `${BASE}/admin`) return { page: 'admin' }
   const site = /^\/agents\/k6\/sites\/([^/]+)$/.exec(path)
   if (site?.[1] !== undefined) return { page: 'site', id: decodeURIComponent(site[1]) }
@@ -64,6 +69,8 @@ export const paths = {
   runs: `${BASE}/runs`,
   run: (id: string) => `${BASE}/runs/${encodeURIComponent(id)}`,
   alerts: `${BASE}/alerts`,
+  apps: `${BASE}/apps`,
+  app: (name: string) => `${BASE}/apps/${encodeURIComponent(name)}`,
   admin: `${BASE}/admin`,
 }
 
