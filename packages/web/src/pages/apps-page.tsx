@@ -127,7 +127,11 @@ export function AppDetailPage ({ name }: { name: string }): ReactNode {
                         <th scope="row">{t.name}</th>
                         <td>{t.kind}</td>
                         <td className="mono small">{t.location}</td>
-                        <td>{t.targetId === null ? <span className="muted">not a site</span> : <Link to={paths.site(t.targetId)}>open</Link>}</td>
+                        <td>
+                          {t.targetId !== null
+                            ? <Link to={paths.site(t.targetId)}>open</Link>
+                            : <span className="muted">{t.kind === 'url' ? 'not applied' : 'not a site'}</span>}
+                        </td>
                       </tr>
                     ))}
                   </tbody>
