@@ -8,7 +8,7 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 export function registerRunCommand (program: Command): void {
   program.command('run')
     .description('Run a load test (a k6 script, a YAML/JSON file or flags) and print a k6-like summary')
-    .argument('[file]', 'k6 script (.js, .mjs) or test file (.yaml, .yml or .json)')
+    .argument('[file]', 'k6 script (.js, .mjs, .ts) or test file (.yaml, .yml or .json)')
     .option('--url <url>', 'URL to load (the one-request test without a file)')
     .option('--vus <n>', 'virtual users')
     .option('--duration <duration>', 'test duration, e.g. 30s, 1m30s')

@@ -34,7 +34,7 @@ export async function runCommand (file: string | undefined, opts: RunOptions): P
     return runScriptFile(file, { ...opts, segment })
   }
   if (opts.env !== undefined && opts.env.length > 0) {
-    process.stderr.write('loadfleet run: -e/--env applies to k6 scripts (.js) only\n')
+    process.stderr.write('loadfleet run: -e/--env applies to k6 scripts (.js, .ts) only\n')
     return EXIT_CODES.invalidInput
   }
   const { value: spec, diagnostics } = await loadTestSpec(file, opts)

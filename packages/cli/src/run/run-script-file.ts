@@ -9,7 +9,7 @@ import { exitCodeOf } from './execute-run.js'
 import { onStopSignals } from '../stop-signals.js'
 
 /** Files `loadfleet run` treats as k6 scripts. */
-export const SCRIPT_FILE_RE = /\.(m?js|cjs)$/i
+export const SCRIPT_FILE_RE = /\.([cm]?js|[cm]?ts)$/i
 
 /** Options of `loadfleet run script.js`. */
 export interface ScriptRunOptions {

@@ -9,6 +9,7 @@ import type { ImportBinding, ModuleFacts } from './analyse.js'
 import { resolveImport } from './resolve-import.js'
 import type { ResolvedImport } from './resolve-import.js'
 import { transformModule } from './transform.js'
+import { TYPESCRIPT_FILE_RE, stripTypes } from './strip-types.js'
 
 /** A compiled module: called once per VU with the runtime, it runs the module body and returns its exports. */
 export type ModuleFactory = (lf: unknown, ...injected: unknown[]) => Promise<Record<string, unknown>>
@@ -38,13 +39,19 @@ Promise<ParseResult<LoadedScript>> {
   while (queue.length > 0) {
     const { path, from } = queue.shift() as { path: string, from?: { file: string, line: number } }
     if (sources.has(path)) continue
-    const source = await read(path)
+    const text = await read(path)
     const file = display(path)
-    if (source === undefined) {
+    if (text === undefined) {
       diagnostics.push({ severity: 'error', code: 'LF_SCRIPT_INVALID', path: '', message: `cannot read '${file}'`,
         ...(from === undefined ? {} : { file: from.file, line: from.line }) })
       continue
     }
+    const stripped = TYPESCRIPT_FILE_RE.test(path) ? stripTypes(text) : { code: text }
+    if (!('code' in stripped)) {
+      diagnostics.push({ severity: 'error', code: 'LF_SCRIPT_INVALID', file, path: '', line: stripped.line, message: stripped.message })
+      continue
+    }
+    const source = stripped.code
     const parsed = parseModule(source)
     if (!('ast' in parsed)) {
       diagnostics.push({ severity: 'error', code: 'LF_SCRIPT_INVALID', file, path: '', line: parsed.line, message: parsed.message })

@@ -332,6 +332,23 @@ describe('k6 scripts on the built-in engine', () => {
     expect(records).toEqual(['GET from=lib-0', 'GET from=lib-1'])
   })
 
+  it('typescript: a .ts script and a .ts module run with their types stripped, errors on the .ts lines', async () => {
+    const r = await run('typescript.ts')
+    expect(checks(r)).toEqual({ '::typed body': '2/0', '::enum and state': '2/0' })
+    expect(hits).toEqual({ '/json': 4 })
+    expect(r.errors).toEqual([
+      expect.stringMatching(/typescript\.ts:25: error: TypeError: Cannot read properties of undefined \(reading 'deeper'\)/),
+    ])
+  })
+
+  it('typescript: a type error of syntax is a diagnostic naming the .ts line, before anything runs', async () => {
+    const prepared = await prepareScript(join(SCRIPTS, 'lib', 'broken.ts'), { env: { BASE: base } })
+    expect(prepared.value).toBeUndefined()
+    expect(prepared.diagnostics.map(formatDiagnostic))
+      .toEqual([expect.stringMatching(/broken\.ts:4: error: TypeScript: /)])
+    expect(hits).toEqual({})
+  })
+
   it('cookies: the VU jar stores Set-Cookie and sends it back; cookieJar().set and params cookies add to it', async () => {
     const r = await run('cookies.js')
     expect(checks(r)).toEqual({
