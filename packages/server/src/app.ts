@@ -15,6 +15,7 @@ import { operationsRoutes } from './http/routes/operations-routes.js'
 import { alertAdminRoutes, alertDashboardRoutes } from './http/routes/alerts-routes.js'
 import { tokenRoutes } from './http/routes/token-routes.js'
 import { appDashboardRoutes, gateAdminRoutes } from './http/routes/apps-routes.js'
+import { authRoutes } from './http/routes/auth-routes.js'
 import { assertClassified } from './http/access.js'
 import { installSecurityHeaders, registerWeb } from './http/web-static.js'
 import { REDACTED_PATHS } from './logger.js'
@@ -106,6 +107,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(tokenRoutes(options.deps))
   await app.register(gateAdminRoutes(options.deps))
   await app.register(appDashboardRoutes(options.deps))
+  await app.register(authRoutes(options.deps))
   await registerWeb(app, options.webDist)
   return app
 }

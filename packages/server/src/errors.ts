@@ -45,6 +45,20 @@ export const PermissionDenied = defineError('LF_PERMISSION_DENIED', 403,
 export const WorkloadIdentityRefused = defineError('LF_WORKLOAD_IDENTITY_REFUSED', 401,
   (d: { reason: string, issuer: string | null, subject: string | null }) =>
     `CI token refused (${d.reason}); check the trust rules (LOADFLEET_TRUST_RULES) against its issuer, audience and subject`)
+/** A session cookie that names no live session: signed out, expired, or from before a restart of the store. */
+export const SessionExpired = defineError('LF_SESSION_EXPIRED', 401,
+  (_d: Record<string, never>) => 'Your session has ended; sign in again')
+/** A change sent with a session cookie but without the session's CSRF token. */
+export const CsrfTokenInvalid = defineError('LF_CSRF_TOKEN_INVALID', 403,
+  (d: { header: string }) => `A change made with a session cookie needs the session's CSRF token in the ${d.header} ` +
+    'header (GET /api/auth/me answers it); reload the dashboard')
+/** Single sign-on routes while no provider is configured. */
+export const OidcNotConfigured = defineError('LF_OIDC_NOT_CONFIGURED', 404,
+  (_d: Record<string, never>) => 'Single sign-on is not configured: set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET')
+/** A sign-in whose callback URL would be plain http on a network address, where the session cookie could leak. */
+export const OidcRedirectInsecure = defineError('LF_OIDC_REDIRECT_INSECURE', 400,
+  (d: { redirectUrl: string }) => `Single sign-on over plain http is allowed only on loopback, not ${d.redirectUrl}; ` +
+    'set OIDC_REDIRECT_URL (or EXTERNAL_URL) to the dashboard\'s https:// URL')
 export const ApiTokenNotFound = defineError('LF_API_TOKEN_NOT_FOUND', 404,
   (d: { id: string }) => `No API token with id "${d.id}"`)
 export const RunNotOwned = defineError('LF_RUN_NOT_OWNED', 403,

@@ -4,6 +4,7 @@ import { Store } from './db/store.js'
 import { buildApp } from './app.js'
 import { Auth } from './http/auth.js'
 import { WorkloadIdentity } from './http/workload-identity.js'
+import { OidcClient } from './http/oidc.js'
 import { createMetrics } from './metrics.js'
 import { Reaper, type ReaperPassResult } from './reaper/reaper.js'
 import { resolveSettings, type ServerOptions } from './settings.js'
@@ -87,7 +88,9 @@ export async function startServer (options: ServerOptions = {}): Promise<Running
           onFailure: (reason) => { metrics.authFailures.inc({ reason }) },
           workloadIdentity: new WorkloadIdentity(settings.trustRules),
         }),
-        dashboardRequireAuth: settings.dashboardRequireAuth, fleet: () => fleet, fleetScaler: settings.fleetScaler,
+        dashboardRequireAuth: settings.dashboardRequireAuth,
+        oidc: settings.oidc === undefined ? undefined : new OidcClient(settings.oidc),
+        fleet: () => fleet, fleetScaler: settings.fleetScaler,
         egress: settings.egress,
         alerting: () => alerting,
       },

@@ -51,4 +51,34 @@ describe('admin password', () => {
       .toThrow('ADMIN_BASIC_AUTH: the password has 9 characters, fewer than 12;')
     expect(resolveSettings({ env: { ADMIN_BASIC_AUTH: 'admin:twelve-chars' } }).adminBasicAuth).toBe('admin:twelve-chars')
   })
+
+  describe('single sign-on', () => {
+    const OIDC = { OIDC_ISSUER: 'https://login.example.com', OIDC_CLIENT_ID: 'loadfleet', OIDC_CLIENT_SECRET: 's3cret' }
+
+    it('requires sign-in for reads once OIDC is configured, unless DASHBOARD_REQUIRE_AUTH=false says otherwise', () => {
+      expect(resolveSettings({ env: OIDC }).dashboardRequireAuth).toBe(true)
+      expect(resolveSettings({ env: { ...OIDC, DASHBOARD_REQUIRE_AUTH: 'false' } }).dashboardRequireAuth).toBe(false)
+      expect(resolveSettings({ env: {} }).oidc).toBeUndefined()
+    })
+
+    it('maps groups to roles, refuses unmapped users by default, and derives the callback from EXTERNAL_URL', () => {
+      const s = resolveSettings({ env: { ...OIDC, OIDC_ROLE_MAP: 'team-sre=admin, devs=editor', EXTERNAL_URL: 'https://lf.example.com/' } })
+      expect(s.oidc).toMatchObject({ defaultRole: 'none', groupsClaim: 'groups', redirectUrl: 'https://lf.example.com/api/auth/callback' })
+      expect([...s.oidc?.roleMap ?? []]).toEqual([['team-sre', 'admin'], ['devs', 'editor']])
+    })
+
+    it.each([
+      [{ OIDC_ISSUER: 'https://login.example.com' }, 'OIDC_CLIENT_ID'],
+      [{ OIDC_CLIENT_ID: 'x' }, 'OIDC_ISSUER'],
+      [{ ...OIDC, OIDC_ISSUER: 'http://login.example.com' }, 'OIDC_ISSUER'],
+      [{ ...OIDC, OIDC_ROLE_MAP: 'devs=owner' }, 'OIDC_ROLE_MAP'],
+      [{ ...OIDC, OIDC_ROLE_MAP: 'devs' }, 'OIDC_ROLE_MAP'],
+      [{ ...OIDC, OIDC_DEFAULT_ROLE: 'root' }, 'OIDC_DEFAULT_ROLE'],
+      [{ ...OIDC, OIDC_REDIRECT_URL: 'http://lf.example.com/api/auth/callback' }, 'OIDC_REDIRECT_URL'],
+    ])('refuses %o naming %s', (env, name) => {
+      expect(() => resolveSettings({ env })).toThrow(expect.objectContaining({
+        code: 'LF_SETTINGS_INVALID', message: expect.stringMatching(new RegExp(`^${name}: `)) as unknown,
+      }))
+    })
+  })
 })

@@ -10,6 +10,8 @@ import { SettingsInvalid } from './errors.js'
 import { createEgressPolicy, type EgressPolicy } from '@loadfleet/core/egress'
 import type { LogDestination } from './log-format.js'
 import { TrustRules, issuerProblem, type TrustRule } from './http/workload-identity.js'
+import { CALLBACK_PATH, parseRoleMap, type OidcSettings } from './http/oidc.js'
+import { ROLES, type Role } from '@loadfleet/api'
 
 /** Options of `startServer`; each overrides the environment setting of the same meaning. */
 export interface ServerOptions {
@@ -59,6 +61,8 @@ export interface Settings {
   logFormat: LogFormat
   /** LOADFLEET_TRUST_RULES or LOADFLEET_TRUST_RULES_FILE: which CI providers' tokens are let in, with which role. */
   trustRules: TrustRule[]
+  /** OIDC single sign-on for the dashboard; undefined unless OIDC_ISSUER is set. */
+  oidc: OidcSettings | undefined
 }
 
 const SCALERS: readonly FleetScalerKind[] = ['process', 'compose', 'kubernetes', 'none']
@@ -200,6 +204,51 @@ function trustRulesOf (env: Record<string, string | undefined>): TrustRule[] {
   return parsed.data
 }
 
+function isLoopbackUrl (url: URL): boolean {
+  return ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)
+}
+
+/** OIDC_* settings; all-or-nothing: an issuer without a client id (or the reverse) is refused. */
+function oidcOf (env: Record<string, string | undefined>): OidcSettings | undefined {
+  const issuer = nonEmpty(env.OIDC_ISSUER)
+  const clientId = nonEmpty(env.OIDC_CLIENT_ID)
+  if (issuer === undefined) {
+    if (clientId !== undefined) throw new SettingsInvalid({ setting: 'OIDC_ISSUER', problem: 'OIDC_CLIENT_ID is set without it' })
+    return undefined
+  }
+  if (!/^https?:\/\/[^/]/i.test(issuer)) {
+    throw new SettingsInvalid({ setting: 'OIDC_ISSUER', problem: 'expected the provider\'s https:// issuer URL' })
+  }
+  const problem = issuerProblem(issuer)
+  if (problem !== undefined) throw new SettingsInvalid({ setting: 'OIDC_ISSUER', problem })
+  if (clientId === undefined) throw new SettingsInvalid({ setting: 'OIDC_CLIENT_ID', problem: 'required with OIDC_ISSUER' })
+  const redirectUrl = nonEmpty(env.OIDC_REDIRECT_URL) ??
+    (nonEmpty(env.EXTERNAL_URL) === undefined ? undefined : `${env.EXTERNAL_URL?.replace(/\/+$/, '')}${CALLBACK_PATH}`)
+  if (redirectUrl !== undefined) {
+    let url: URL
+    try {
+      url = new URL(redirectUrl)
+    } catch {
+      throw new SettingsInvalid({ setting: 'OIDC_REDIRECT_URL', problem: `expected a URL, got "${redirectUrl}"` })
+    }
+    // Session cookies are Secure over https; plain http is allowed only where nothing crosses a network.
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackUrl(url))) {
+      throw new SettingsInvalid({ setting: 'OIDC_REDIRECT_URL', problem: `${redirectUrl} must be https:// (http only on loopback)` })
+    }
+  }
+  const { map, problem: mapProblem } = parseRoleMap(env.OIDC_ROLE_MAP ?? '')
+  if (map === undefined) throw new SettingsInvalid({ setting: 'OIDC_ROLE_MAP', problem: mapProblem ?? 'invalid' })
+  const defaultRole = nonEmpty(env.OIDC_DEFAULT_ROLE) ?? 'none'
+  if (defaultRole !== 'none' && !(ROLES as readonly string[]).includes(defaultRole)) {
+    throw new SettingsInvalid({ setting: 'OIDC_DEFAULT_ROLE', problem: `expected none, ${ROLES.join(', ')}` })
+  }
+  return {
+    issuer, clientId, clientSecret: nonEmpty(env.OIDC_CLIENT_SECRET), redirectUrl, roleMap: map,
+    defaultRole: defaultRole as Role | 'none', groupsClaim: nonEmpty(env.OIDC_GROUPS_CLAIM) ?? 'groups',
+    scopes: nonEmpty(env.OIDC_SCOPES) ?? 'openid email profile',
+  }
+}
+
 /** Resolves every setting from options and environment; throws SettingsInvalid naming the bad one. */
 export function resolveSettings (options: ServerOptions = {}): Settings {
   const env = options.env ?? defaultEnv()
@@ -220,6 +269,7 @@ export function resolveSettings (options: ServerOptions = {}): Settings {
   const dashboardSecret = options.dashboardSecret ?? nonEmpty(env.DASHBOARD_SECRET)
   checkSecrets(adminBasicAuth, dashboardSecret)
   const host = options.host ?? nonEmpty(env.HOST) ?? '127.0.0.1'
+  const oidc = oidcOf(env)
   const egress = createEgressPolicy({ allow: env.TARGET_ALLOW, deny: env.TARGET_DENY })
   const egressError = egress.errors[0]
   if (egressError !== undefined) {
@@ -234,7 +284,10 @@ export function resolveSettings (options: ServerOptions = {}): Settings {
     database: databaseOf(options.databaseUrl ?? nonEmpty(env.DATABASE_URL), dataDir),
     adminBasicAuth,
     dashboardSecret,
-    dashboardRequireAuth: parseBool('DASHBOARD_REQUIRE_AUTH', env.DASHBOARD_REQUIRE_AUTH),
+    // Once sign-in exists, reads need it too, unless DASHBOARD_REQUIRE_AUTH=false keeps the open read-only dashboard.
+    dashboardRequireAuth: nonEmpty(env.DASHBOARD_REQUIRE_AUTH) === undefined
+      ? oidc !== undefined
+      : parseBool('DASHBOARD_REQUIRE_AUTH', env.DASHBOARD_REQUIRE_AUTH),
     fleetScaler: scaler as FleetScalerKind,
     reaper: options.reaper ?? reaperOf(env),
     leaderLeaseMs: options.leaderLeaseMs ?? parseMs('LEADER_LEASE_MS', nonEmpty(env.LEADER_LEASE_MS), 300) ?? DEFAULT_LEASE_MS,
@@ -243,5 +296,6 @@ export function resolveSettings (options: ServerOptions = {}): Settings {
     egress: egress.policy,
     logFormat: logFormat as LogFormat,
     trustRules: trustRulesOf(env),
+    oidc,
   }
 }

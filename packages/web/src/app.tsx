@@ -54,6 +54,7 @@ export function App (): ReactNode {
         </div>
       </header>
       <main id="main" className="content">
+        <SignInError />
         <Page route={route} />
       </main>
     </ApiProvider>
@@ -61,16 +62,33 @@ export function App (): ReactNode {
 }
 
 function Account (): ReactNode {
-  const { user, signIn, signOut } = useApi()
+  const { user, role, oidc, signIn, signOut } = useApi()
+  const { pathname } = useLocation()
   if (user === null) {
-    return <button type="button" className="button ghost small account" onClick={signIn}>Admin sign-in</button>
+    return (
+      <div className="account">
+        {oidc && (
+          <a className="button primary small" href={`/api/auth/login?returnTo=${encodeURIComponent(pathname)}`}>
+            Sign in with SSO
+          </a>
+        )}
+        <button type="button" className="button ghost small" onClick={signIn}>Admin sign-in</button>
+      </div>
+    )
   }
   return (
     <div className="account">
-      <span className="muted small account-user" title="Signed in for this browser session">{user}</span>
+      <span className="muted small account-user" title="Signed in">{user}</span>
+      {role !== null && <span className="badge small account-role">{role}</span>}
       <button type="button" className="button ghost small" onClick={signOut}>Sign out</button>
     </div>
   )
+}
+
+function SignInError (): ReactNode {
+  const { signInError } = useApi()
+  if (signInError === null) return null
+  return <p className="form-error banner" role="alert">{signInError}</p>
 }
 
 function Page ({ route }: { route: Route }): ReactNode {

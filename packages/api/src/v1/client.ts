@@ -8,7 +8,7 @@ import type {
   AlertChannel, AlertChannelCreate, AlertChannelPatch, AlertChannelTestResult, AlertRule, AlertRuleCreate,
   AlertRulePatch, AlertsOverview, Silence, SilenceCreate,
 } from './alerts.js'
-import type { ApiToken, ApiTokenCreate, ApiTokenCreated } from './tokens.js'
+import type { ApiToken, ApiTokenCreate, ApiTokenCreated, AuthMe } from './tokens.js'
 import type { ApplyRequest, ApplyResult } from './apply.js'
 import type { AppSummary, Gate, GateDetail, GateRecordRequest, GatesQuery, RunRequested } from './gates.js'
 import { ROUTES } from './routes.js'
@@ -36,6 +36,11 @@ export interface ApiClientOptions {
   apiToken?: string
   /** The enrolment secret (DASHBOARD_SECRET) that registers agents. */
   agentToken?: string
+  /**
+   * A dashboard session's CSRF token (`GET /api/auth/me`): sent as X-CSRF-Token on every change, which the browser
+   * authenticates with the session cookie.
+   */
+  csrfToken?: string
   /** Credentials already issued, by agent name (`registerAgent` adds to them). */
   agentCredentials?: Record<string, string>
   /** Per-request timeout; the agent must never hang on a dead control plane. */
@@ -85,6 +90,9 @@ export class ApiClient {
   async #send (method: string, path: string, init: RequestInit): Promise<string> {
     const headers: Record<string, string> = { accept: init.raw === true ? '*/*' : 'application/json' }
     if (init.body !== undefined) headers['content-type'] = 'application/json'
+    if (this.#options.csrfToken !== undefined && method !== 'GET' && method !== 'HEAD') {
+      headers['x-csrf-token'] = this.#options.csrfToken
+    }
     if (init.auth === 'admin' && this.#options.apiToken !== undefined) {
       headers.authorization = `Bearer ${this.#options.apiToken}`
     } else if (init.auth === 'admin' && this.#options.adminAuth !== undefined) {
@@ -130,6 +138,10 @@ export class ApiClient {
   putConfig (body: ConfigUpdate): Promise<ConfigSaved> {
     return this.request('PUT', ROUTES.adminConfig, { auth: 'admin', body })
   }
+  /** Whether single sign-on is on, and the session cookie's user and CSRF token (the browser sends the cookie). */
+  authMe (): Promise<AuthMe> { return this.request('GET', ROUTES.authMe) }
+  /** Ends the session of the cookie; answers the provider's sign-out URL, when it has one. */
+  logout (): Promise<{ endSessionUrl: string | null }> { return this.request('POST', ROUTES.authLogout) }
   /** The audit trail, newest first; each filter is an exact match, `since`/`until` ISO times. */
   listAudit (query: {
     cursor?: string, limit?: number, actor?: string, action?: string, entity?: string, entityId?: string

@@ -55,6 +55,11 @@ export const ROUTES = {
   agentRunStart: (name: string) => `/api/k6/agents/${encodeURIComponent(name)}/runs`,
   agentRunFinish: (name: string, runId: string) =>
     `/api/k6/agents/${encodeURIComponent(name)}/runs/${encodeURIComponent(runId)}/finish`,
+  // Single sign-on (public): who is signed in, start a sign-in at the provider, its callback, sign out.
+  authMe: '/api/auth/me',
+  authLogin: '/api/auth/login',
+  authCallback: '/api/auth/callback',
+  authLogout: '/api/auth/logout',
   // Operations.
   metrics: '/api/metrics',
   healthz: '/healthz',

@@ -39,3 +39,18 @@ export const ApiTokenCreated = z.object({
   token: z.string().describe('`lf_` + 32 random bytes (base64url); send it as `Authorization: Bearer lf_…`'),
 })
 export type ApiTokenCreated = z.infer<typeof ApiTokenCreated>
+
+/** `GET /api/auth/me`: whether single sign-on is on, and who the session cookie belongs to. */
+export const AuthMe = z.object({
+  oidc: z.boolean().describe('Single sign-on (OIDC) is configured: the dashboard offers "Sign in with SSO"'),
+  requireAuth: z.boolean().describe('The read API needs a session, token or the admin credentials'),
+  user: z.object({
+    name: z.string().nullable(),
+    email: z.string().nullable(),
+    subject: z.string(),
+    role: Role,
+  }).nullable().describe('The signed-in user, or null without a live session'),
+  csrfToken: z.string().nullable().describe('Send as X-CSRF-Token with every change made with the session cookie'),
+  expiresAt: z.string().optional().describe('When the session ends'),
+})
+export type AuthMe = z.infer<typeof AuthMe>

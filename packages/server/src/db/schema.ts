@@ -301,6 +301,28 @@ export interface GateRunRow {
   metrics_json: string
 }
 
+/** Someone who signed in through OIDC; `role` is what their groups mapped to at their last sign-in. */
+export interface UserRow {
+  id: string
+  issuer: string
+  subject: string
+  email: string | null
+  name: string | null
+  role: 'viewer' | 'editor' | 'admin'
+  groups_json: string
+  created_at: number
+  last_sign_in_at: number
+}
+
+/** A dashboard session, by the SHA-256 (hex) of its cookie. */
+export interface SessionRow {
+  id_hash: string
+  user_id: string
+  created_at: number
+  expires_at: number
+  last_seen_at: number
+}
+
 export interface Database {
   apps: AppRow
   gates: GateRow
@@ -313,6 +335,8 @@ export interface Database {
   config: ConfigRow
   audit: AuditRow
   api_tokens: ApiTokenRow
+  users: UserRow
+  sessions: SessionRow
   target_counters: TargetCounterRow
   run_histograms: RunHistogramRow
   target_baselines: TargetBaselineRow

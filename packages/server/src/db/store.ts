@@ -15,6 +15,7 @@ import { AuditRepo } from './repos/audit-repo.js'
 import { TargetCountersRepo } from './repos/target-counters-repo.js'
 import { ApiTokensRepo } from './repos/api-tokens-repo.js'
 import { GatesRepo } from './repos/gates-repo.js'
+import { UsersRepo } from './repos/users-repo.js'
 import { ChangeNotFound, ChangeNotOpen, RequestInvalid, TargetNotFound, type FieldIssue } from '../errors.js'
 import { siteSnapshots } from './repos/site-metrics-repo.js'
 import type { SitesData } from '../site-metrics.js'
@@ -45,6 +46,7 @@ export interface Repos {
   counters: TargetCountersRepo
   tokens: ApiTokensRepo
   gates: GatesRepo
+  users: UsersRepo
 }
 
 // The dashboard's trend line: enough points to see a regression, few enough to draw in a table row.
@@ -58,6 +60,7 @@ function reposOf (db: Kysely<Database>): Repos {
     targets: new TargetsRepo(db), agents: new AgentsRepo(db), runs: new RunsRepo(db),
     config: new ConfigRepo(db), audit: new AuditRepo(db), counters: new TargetCountersRepo(db),
     tokens: new ApiTokensRepo(db), gates: new GatesRepo(db),
+    users: new UsersRepo(db),
   }
 }
 

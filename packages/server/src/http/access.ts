@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Role } from '@loadfleet/api'
 import { PermissionDenied, WorkloadIdentityRefused } from '../errors.js'
 import type { RouteDeps } from './deps.js'
+import type { Principal } from './auth.js'
+import { sessionPrincipal } from './sessions.js'
 
 /**
  * What a route needs. `read`: see sites, runs, alerts, settings. `edit`: change sites, baselines, accepted changes,
@@ -74,6 +76,10 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'GET /api/k6/agents/:name/targets': 'agent',
   'POST /api/k6/agents/:name/runs': 'agent',
   'POST /api/k6/agents/:name/runs/:runId/finish': 'agent',
+  'GET /api/auth/me': 'public',
+  'GET /api/auth/login': 'public',
+  'GET /api/auth/callback': 'public',
+  'POST /api/auth/logout': 'public',
   'GET /api/metrics': 'public',
   'GET /healthz': 'public',
   'GET /readyz': 'public',
@@ -97,14 +103,12 @@ export function assertClassified (method: string, url: string): void {
 }
 
 /**
- * Authenticates the caller (the break-glass admin's basic auth, or an API token) and checks its role has what the
- * route needs; answers the actor the audit trail records. An unclassified route needs `admin` (fails closed).
+ * Authenticates the caller (the break-glass admin's basic auth, an API token, a CI token or a session) and checks
+ * its role has what the route needs; answers the actor the audit trail records. An unclassified route needs
+ * `admin` (fails closed).
  */
 export async function authorize (deps: RouteDeps, req: FastifyRequest): Promise<string> {
-  const principal = await deps.auth.principal(req, deps.store.repos.tokens).catch(async (err: unknown) => {
-    if (err instanceof WorkloadIdentityRefused) await auditRefusedSignIn(deps, req, err.details as object)
-    throw err
-  })
+  const principal = await principalOf(deps, req)
   const route = req.routeOptions.url ?? req.url
   const access = accessOf(req.method, route)
   const permission: Permission = access === 'read' || access === 'edit' ? access : 'admin'
@@ -116,6 +120,21 @@ export async function authorize (deps: RouteDeps, req: FastifyRequest): Promise<
     at: Date.now(), actor: principal.actor, action: 'deny', entity: 'route', entityId: null, change: { ...denied, ip: req.ip },
   })
   throw new PermissionDenied(denied)
+}
+
+/**
+ * Who is calling: an Authorization header (basic auth, an API token, a CI token) wins over a session cookie, which a
+ * browser sends with every request; without either, the caller is refused as unauthenticated.
+ */
+async function principalOf (deps: RouteDeps, req: FastifyRequest): Promise<Principal> {
+  if (req.headers.authorization === undefined) {
+    const session = await sessionPrincipal(deps, req)
+    if (session !== undefined) return session
+  }
+  return await deps.auth.principal(req, deps.store.repos.tokens).catch(async (err: unknown) => {
+    if (err instanceof WorkloadIdentityRefused) await auditRefusedSignIn(deps, req, err.details as object)
+    throw err
+  })
 }
 
 /**

@@ -1,6 +1,7 @@
 import { AGENT_TIME_FUTURE_MS, AGENT_TIME_PAST_MS, maskUrlsIn, type FleetStatus } from '@loadfleet/api'
 import type { Store } from '../db/store.js'
 import type { Auth } from './auth.js'
+import type { OidcClient } from './oidc.js'
 import type { Metrics } from '../metrics.js'
 import type { Alerting } from '../alerts/alerting.js'
 import { RequestInvalid, TargetDenied, type FieldIssue } from '../errors.js'
@@ -13,6 +14,8 @@ export interface RouteDeps {
   auth: Auth
   metrics: Metrics
   dashboardRequireAuth: boolean
+  /** Single sign-on, when OIDC_ISSUER is set. */
+  oidc?: OidcClient | undefined
   /** The fleet controller once the server listens; undefined before (e.g. in app.inject tests without one). */
   fleet (): FleetController | undefined
   fleetScaler: FleetStatus['scaler']

@@ -15,7 +15,7 @@ const SEVERITY_TONE: Record<string, string> = { critical: 'bad', warning: 'warn'
 
 export function AlertsPage (): ReactNode {
   useTitle('Alerts')
-  const { client, user } = useApi()
+  const { client, user, role, can } = useApi()
   const alerts = usePolled('alerts', () => client.dashboardAlerts())
   const [adminNonce, setAdminNonce] = useState(0)
   return (
@@ -32,7 +32,9 @@ export function AlertsPage (): ReactNode {
         : <AlertSections overview={alerts.data} onSilenced={() => { alerts.reload(); setAdminNonce((n) => n + 1) }} />}
       {user === null
         ? <AdminSignIn />
-        : <AlertsAdmin key={adminNonce} onChanged={alerts.reload} />}
+        : can('edit')
+          ? <AlertsAdmin key={adminNonce} onChanged={alerts.reload} />
+          : <p className="muted">Your role ({role}) sees alerts but cannot change rules, channels or silences.</p>}
     </>
   )
 }
@@ -97,7 +99,7 @@ function AlertTable ({ title, alerts, empty, onSilenced }: {
 function AlertRow ({ alert, now, onSilenced }: {
   alert: Alert, now: number, onSilenced: (() => void) | undefined
 }): ReactNode {
-  const { withAdmin } = useApi()
+  const { withAdmin, can } = useApi()
   const [error, setError] = useState<string | null>(null)
   const since = alert.resolvedAt ?? alert.firingAt ?? alert.pendingAt
   async function silence (): Promise<void> {
@@ -128,7 +130,7 @@ function AlertRow ({ alert, now, onSilenced }: {
       </td>
       {onSilenced !== undefined && (
         <td className="row-actions">
-          {alert.silencedBy.length === 0 && (
+          {alert.silencedBy.length === 0 && can('edit') && (
             <button type="button" className="button small" onClick={() => { void silence() }}
               aria-label={`Silence ${alert.labels.alertname ?? ''} on ${alert.labels.site ?? ''} for 1 hour`}>Silence 1 h</button>
           )}

@@ -12,7 +12,7 @@ import { ScaleControl } from './scale-control'
 
 export function FleetPage (): ReactNode {
   useTitle('Fleet')
-  const { client } = useApi()
+  const { client, can } = useApi()
   const agents = usePolled('agents', () => client.dashboardAgents())
   const now = useNow()
   const fleet = agents.data?.fleet
@@ -33,7 +33,7 @@ export function FleetPage (): ReactNode {
             <FleetSummary fleet={agents.data.fleet} agents={agents.data.data} now={now} />
             <section className="card" aria-labelledby="scale-title">
               <h2 id="scale-title" className="card-title">Scale</h2>
-              {fleet !== undefined && <ScaleControl fleet={fleet} onChanged={agents.reload} />}
+              {fleet !== undefined && can('admin') && <ScaleControl fleet={fleet} onChanged={agents.reload} />}
             </section>
             <section className="card" aria-labelledby="agents-title">
               <h2 id="agents-title" className="card-title">Agents <span className="count">{agents.data.data.length}</span></h2>

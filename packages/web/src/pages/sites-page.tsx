@@ -18,7 +18,7 @@ type Editing = { mode: 'add' } | { mode: 'edit', target: TargetWithStats } | nul
 
 export function SitesPage (): ReactNode {
   useTitle('Sites')
-  const { client, withAdmin } = useApi()
+  const { client, withAdmin, can } = useApi()
   const targets = usePolled('targets', () => client.dashboardTargets())
   const [editing, setEditing] = useState<Editing>(null)
   const [rowError, setRowError] = useState<{ id: string, text: string } | null>(null)
@@ -65,7 +65,7 @@ export function SitesPage (): ReactNode {
           <h1>Sites</h1>
           <p className="muted">The URLs every agent load-tests, and how they have been doing.</p>
         </div>
-        {editing === null && (
+        {editing === null && can('edit') && (
           <button type="button" className="button primary" onClick={() => { setEditing({ mode: 'add' }) }}>
             Add site
           </button>
@@ -214,6 +214,8 @@ interface SiteRowProps {
 
 function SiteRow ({ target, now, trendMax, error, onEdit, onToggle, onDelete }: SiteRowProps): ReactNode {
   const [confirming, setConfirming] = useState(false)
+  // A viewer sees the switch's state but cannot flip it, and gets no edit or delete buttons.
+  const editable = useApi().can('edit')
   const { stats } = target
   const name = target.label === '' ? target.url : target.label
   const failing = stats.errorRate !== null && stats.errorRate > FAIL_RATE_ALERT
@@ -226,7 +228,7 @@ function SiteRow ({ target, now, trendMax, error, onEdit, onToggle, onDelete }: 
         {error !== null && <span className="field-error" role="alert">{error}</span>}
       </th>
       <td className="cell-switch">
-        <button type="button" role="switch" aria-checked={target.enabled} className="switch"
+        <button type="button" role="switch" aria-checked={target.enabled} className="switch" disabled={!editable}
           aria-label={`Enabled: ${name}`} onClick={() => { void onToggle() }}>
           <span className="switch-knob" aria-hidden="true" />
         </button>
@@ -259,10 +261,14 @@ function SiteRow ({ target, now, trendMax, error, onEdit, onToggle, onDelete }: 
       <td className="trend cell-trend"><Sparkline values={stats.p95TrendMs} label={`p95 trend of ${name}`}
         scaleMax={trendMax} /></td>
       <td className="row-actions cell-actions">
-        <button type="button" className="button small ghost" onClick={onEdit}
-          aria-label={`Edit ${name}`}>Edit</button>
-        <button type="button" className="button small ghost danger-text" onClick={() => { setConfirming(true) }}
-          aria-label={`Delete ${name}`}>Delete</button>
+        {editable && (
+          <>
+            <button type="button" className="button small ghost" onClick={onEdit}
+              aria-label={`Edit ${name}`}>Edit</button>
+            <button type="button" className="button small ghost danger-text" onClick={() => { setConfirming(true) }}
+              aria-label={`Delete ${name}`}>Delete</button>
+          </>
+        )}
         {confirming && (
           <ConfirmDialog label={`Confirm deleting ${name}`} title="Delete this site?" confirmLabel="Delete site"
             onCancel={() => { setConfirming(false) }}

@@ -13,6 +13,7 @@ import { targetScriptMigration } from './0011-target-script.js'
 import { auditAddressMigration } from './0012-audit-address.js'
 import { leaderLeaseMigration } from './0013-leader-lease.js'
 import { appGatesMigration } from './0014-app-gates.js'
+import { usersSessionsMigration } from './0015-users-sessions.js'
 
 export type DialectName = 'sqlite' | 'postgres'
 
@@ -35,6 +36,7 @@ export function migrationProvider (dialect: DialectName): MigrationProvider {
         '0012-audit-address': { up: (db: Kysely<unknown>) => auditAddressMigration(db) },
         '0013-leader-lease': { up: (db: Kysely<unknown>) => leaderLeaseMigration(db) },
         '0014-app-gates': { up: (db: Kysely<unknown>) => appGatesMigration(db) },
+        '0015-users-sessions': { up: (db: Kysely<unknown>) => usersSessionsMigration(db) },
       })
     },
   }
