@@ -4,3 +4,5 @@ export { Trend, initHistograms, buildHistogram, HIGHEST_TRACKABLE_US } from './t
 export { mergeHistograms, percentilesOfEncoded } from './merge.js'
 export { splitSelector } from './submetrics.js'
 export { CustomMetric } from './custom.js'
+export { mergeRunResults } from './merge-results.js'
+export type { MergeOptions } from './merge-results.js'
