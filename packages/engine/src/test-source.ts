@@ -29,7 +29,8 @@ export async function parseTestSource (test: TestSource, env: Record<string, str
 Promise<ParseResult<ParsedTestSource>> {
   if (!SCRIPT_RE.test(test.file)) {
     const parsed = parseTestText(test.source, { file: test.file })
-    return parsed.value === undefined ? { diagnostics: parsed.diagnostics } : { value: { spec: parsed.value }, diagnostics: [] }
+    if (parsed.value === undefined) return { diagnostics: parsed.diagnostics }
+    return { value: { spec: parsed.value }, diagnostics: [] }
   }
   const entry = resolve(test.file)
   const prepared = await prepareScript(test.file, {
