@@ -11,6 +11,7 @@ import type {
 import type { ApiToken, ApiTokenCreate, ApiTokenCreated, AuthMe } from './tokens.js'
 import type { ApplyRequest, ApplyResult } from './apply.js'
 import type { AppSummary, Gate, GateDetail, GateRecordRequest, GatesQuery, RunRequested } from './gates.js'
+import type { DistributedRun, DistributedRunCreate, PartClaimed, PartFinish, PartState } from './distributed.js'
 import { ROUTES } from './routes.js'
 
 /** A non-2xx answer from the API, rebuilt from its `{ code, message, details }` body. */
@@ -292,7 +293,29 @@ export class ApiClient {
     return this.request('GET', ROUTES.dashboardRunSummaryExport(id), { auth: 'admin' })
   }
 
+  /** Submits a test to be run by `agents` agents at once (`loadfleet run --on`). */
+  createDistributedRun (body: DistributedRunCreate): Promise<DistributedRun> {
+    return this.request('POST', ROUTES.adminDistributedRuns, { auth: 'admin', body })
+  }
+
+  getDistributedRun (id: string): Promise<DistributedRun> {
+    return this.request('GET', ROUTES.dashboardDistributedRun(id), { auth: 'admin' })
+  }
+
   // Agent
+  /** Takes an open part of a distributed run, if there is one this agent may run. */
+  claimPart (name: string): Promise<PartClaimed> {
+    return this.request('POST', ROUTES.agentPartClaim(name), { auth: { agent: name }, body: {} })
+  }
+
+  partState (name: string, runId: string, index: number): Promise<PartState> {
+    return this.request('GET', ROUTES.agentPart(name, runId, index), { auth: { agent: name } })
+  }
+
+  finishPart (name: string, runId: string, index: number, body: PartFinish): Promise<PartState> {
+    return this.request('POST', ROUTES.agentPartFinish(name, runId, index), { auth: { agent: name }, body })
+  }
+
   /**
    * Registers with the enrolment secret; the credential answered is kept for this agent's other calls (and
    * replaces the one of an earlier registration, which the control plane no longer accepts).

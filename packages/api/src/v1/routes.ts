@@ -24,6 +24,8 @@ export const ROUTES = {
   adminAlertRule: (id: string) => `/api/admin/alerts/rules/${encodeURIComponent(id)}`,
   adminSilences: '/api/admin/alerts/silences',
   adminSilence: (id: string) => `/api/admin/alerts/silences/${encodeURIComponent(id)}`,
+  /** One test run by several agents at once, each a segment of it, merged into one result. */
+  adminDistributedRuns: '/api/admin/k6/distributed-runs',
   adminTokens: '/api/admin/tokens',
   adminToken: (id: string) => `/api/admin/tokens/${encodeURIComponent(id)}`,
   // Dashboard: read-only, open unless DASHBOARD_REQUIRE_AUTH is set (then the admin or a token of any role).
@@ -36,6 +38,7 @@ export const ROUTES = {
   dashboardAlerts: '/api/dashboard/alerts',
   dashboardFleet: '/api/dashboard/k6/fleet',
   dashboardRuns: '/api/dashboard/k6/runs',
+  dashboardDistributedRun: (id: string) => `/api/dashboard/k6/distributed-runs/${encodeURIComponent(id)}`,
   dashboardRun: (id: string) => `/api/dashboard/k6/runs/${encodeURIComponent(id)}`,
   /** The run's summary in k6's `--summary-export` format, for tools built for k6. */
   dashboardRunSummaryExport: (id: string) => `/api/dashboard/k6/runs/${encodeURIComponent(id)}/summary-export`,
@@ -60,6 +63,11 @@ export const ROUTES = {
   authLogin: '/api/auth/login',
   authCallback: '/api/auth/callback',
   authLogout: '/api/auth/logout',
+  agentPartClaim: (name: string) => `/api/k6/agents/${encodeURIComponent(name)}/parts/claim`,
+  agentPart: (name: string, runId: string, index: number) =>
+    `/api/k6/agents/${encodeURIComponent(name)}/parts/${encodeURIComponent(runId)}/${index}`,
+  agentPartFinish: (name: string, runId: string, index: number) =>
+    `/api/k6/agents/${encodeURIComponent(name)}/parts/${encodeURIComponent(runId)}/${index}/finish`,
   // Operations.
   metrics: '/api/metrics',
   healthz: '/healthz',
