@@ -16,6 +16,8 @@ import { executeScriptRun } from './script-run.js'
 import { resolveSecretHeaders } from './secret-headers.js'
 import { isSchedulable, targetEgressRefusal, targetRefusal } from './target-check.js'
 import { egressRefusal } from '@loadfleet/core/egress'
+import type { PartAssignment, PartFinish } from '@loadfleet/api/client'
+import { assignmentProblem, runPart } from './distributed-part.js'
 
 /** How the agent ended: 0 after a clean stop, 1 when the control plane rejected its enrolment secret. */
 export interface AgentExit {
@@ -41,6 +43,8 @@ const SHUTTING_DOWN = 'agent shutting down'
 const PARENT_CHECK_MS = 1000
 // Telling the control plane we leave is best effort: it must never hold up the exit.
 const LEAVE_TIMEOUT_MS = 2000
+// A part's result is delivered directly (not spooled): the run waits for it, and fails on its own deadline without.
+const PART_DELIVERY_ATTEMPTS = 6
 
 interface ActiveRun { targetId: string, controller: AbortController, settled: Promise<void>, finished: boolean }
 
@@ -231,6 +235,7 @@ class AgentProcess {
       await this.#onCallFailed('poll', err)
     }
     if (this.#degraded !== null) await this.#checkSpool() // recover within a poll interval, not a heartbeat's
+    await this.#claimPart()
     this.#fill()
     if (this.#stopping === null) this.#pollTimer = setTimeout(() => { void this.#poll() }, this.#o.pollIntervalMs)
   }
@@ -266,6 +271,64 @@ class AgentProcess {
       this.#log.log('warn', 'control_plane_unreachable', { call, error: errorText(err) })
     } else if (kind !== 'transient') {
       this.#log.log('warn', `${call}_failed`, { error: errorText(err) })
+    }
+  }
+
+  /** Takes a part of a distributed run when a run slot is free: the control plane starts it with the other parts. */
+  async #claimPart (): Promise<void> {
+    if (this.#stopping !== null || this.#degraded !== null || this.#runs.size >= this.#o.maxConcurrentRuns) return
+    let claimed: unknown
+    try {
+      claimed = (await this.#session.call('claim_part', (c) => c.claimPart(this.#o.agentName))).part
+    } catch (err) {
+      await this.#onCallFailed('claim_part', err)
+      return
+    }
+    if (claimed === null || claimed === undefined) return
+    const problem = assignmentProblem(claimed)
+    const part = claimed as PartAssignment
+    if (problem !== undefined) {
+      this.#log.log('warn', 'part_refused', { reason: problem })
+      if (typeof part.runId === 'string' && Number.isInteger(part.index)) {
+        void this.#deliverPart(part, { status: 'error', errorMessage: `the agent refused its part: ${problem}` })
+      }
+      return
+    }
+    this.#startPart(part)
+  }
+
+  #startPart (part: PartAssignment): void {
+    const key = `part:${part.runId}:${part.index}`
+    const controller = new AbortController()
+    // `finished`: a part never goes through the spool, so shutdown has nothing to record for it there.
+    const run: ActiveRun = { targetId: key, controller, settled: Promise.resolve(), finished: true }
+    this.#runs.set(key, run)
+    this.#log.log('info', 'part_accepted', { runId: part.runId, part: part.index, segment: part.segment })
+    const egress = this.#o.egress
+    run.settled = runPart({
+      part, agentName: this.#o.agentName, signal: controller.signal, limits: this.#o,
+      call: (name, send) => this.#session.call(name, send),
+      egress: egress === undefined ? undefined : (destination) => egressRefusal(egress, destination),
+    })
+      .then(async (finish) => { await this.#deliverPart(part, finish) })
+      .catch((err: unknown) => { this.#log.log('error', 'part_failed', { runId: part.runId, error: errorText(err) }) })
+      .finally(() => {
+        this.#runs.delete(key)
+        this.#fill()
+      })
+  }
+
+  async #deliverPart (part: PartAssignment, finish: PartFinish): Promise<void> {
+    for (let attempt = 0; attempt < PART_DELIVERY_ATTEMPTS; attempt++) {
+      try {
+        await this.#session.call('finish_part', (c) => c.finishPart(this.#o.agentName, part.runId, part.index, finish))
+        this.#log.log('info', 'part_finished', { runId: part.runId, part: part.index, status: finish.status })
+        return
+      } catch (err) {
+        if (classifyFailure(err) === 'fatal') return
+        this.#log.log('warn', 'part_delivery_retry', { runId: part.runId, attempt: attempt + 1, error: errorText(err) })
+        await sleep(backoffDelayMs(attempt))
+      }
     }
   }
 

@@ -72,7 +72,7 @@ string | undefined {
   return undefined
 }
 
-function maxVusOf (s: ScenarioSpec): number {
+export function maxVusOf (s: ScenarioSpec): number {
   switch (s.executor) {
     case 'ramping-vus': return Math.max(s.startVUs, ...s.stages.map((st) => st.target))
     case 'constant-arrival-rate':

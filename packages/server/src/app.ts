@@ -16,6 +16,8 @@ import { alertAdminRoutes, alertDashboardRoutes } from './http/routes/alerts-rou
 import { tokenRoutes } from './http/routes/token-routes.js'
 import { appDashboardRoutes, gateAdminRoutes } from './http/routes/apps-routes.js'
 import { authRoutes } from './http/routes/auth-routes.js'
+import { distributedRoutes } from './http/routes/distributed-routes.js'
+import { DistributedRuns } from './distributed/distributed-runs.js'
 import { assertClassified } from './http/access.js'
 import { installSecurityHeaders, registerWeb } from './http/web-static.js'
 import { REDACTED_PATHS } from './logger.js'
@@ -108,6 +110,7 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(gateAdminRoutes(options.deps))
   await app.register(appDashboardRoutes(options.deps))
   await app.register(authRoutes(options.deps))
+  await app.register(distributedRoutes(options.deps, new DistributedRuns(options.deps.store)))
   await registerWeb(app, options.webDist)
   return app
 }

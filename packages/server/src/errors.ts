@@ -92,3 +92,7 @@ export const AlertChannelNotFound = defineError('LF_ALERT_CHANNEL_NOT_FOUND', 40
   (d: { id: string }) => `No alert channel with id "${d.id}"`)
 export const SilenceNotFound = defineError('LF_SILENCE_NOT_FOUND', 404,
   (d: { id: string }) => `No silence with id "${d.id}"`)
+export const DistributedRunNotFound = defineError('LF_DISTRIBUTED_RUN_NOT_FOUND', 404,
+  (d: { id: string }) => `No distributed run "${d.id}"`)
+export const PartNotOwned = defineError('LF_PART_NOT_OWNED', 403,
+  (d: { runId: string, index: number }) => `Part ${d.index} of distributed run "${d.runId}" was accepted by another agent`)

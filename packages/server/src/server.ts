@@ -7,6 +7,8 @@ import { WorkloadIdentity } from './http/workload-identity.js'
 import { OidcClient } from './http/oidc.js'
 import { createMetrics } from './metrics.js'
 import { Reaper, type ReaperPassResult } from './reaper/reaper.js'
+import { DistributedRuns } from './distributed/distributed-runs.js'
+import { watchDistributedRuns } from './distributed/distributed-watch.js'
 import { resolveSettings, type ServerOptions } from './settings.js'
 import { loadOrCreateSecrets, type Secrets } from './secrets.js'
 import { loadSecretBox } from './secret-box.js'
@@ -128,6 +130,7 @@ export async function startServer (options: ServerOptions = {}): Promise<Running
     await lead.start()
     const reaper = new Reaper({ store, metrics, log, options: settings.reaper, leadership: lead })
     reaper.start()
+    const distributedWatch = watchDistributedRuns(new DistributedRuns(store), app.log)
     alerting = new Alerting({
       store, log, externalUrl: settings.alerting.externalUrl ?? url, options: settings.alerting, leadership: lead,
     })
@@ -160,6 +163,7 @@ export async function startServer (options: ServerOptions = {}): Promise<Running
         closing ??= (async () => {
           await fleet?.stop()
           await reaper.stop()
+          await distributedWatch.stop()
           await runningAlerting.stop()
           // Released only once the singletons have stopped, so the next leader never overlaps them.
           await lead.stop()

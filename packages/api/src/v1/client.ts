@@ -312,6 +312,11 @@ export class ApiClient {
     return this.request('GET', ROUTES.agentPart(name, runId, index), { auth: { agent: name } })
   }
 
+  /** The agent loaded its part's test and is ready: the start time is set once every part is accepted. */
+  acceptPart (name: string, runId: string, index: number): Promise<PartState> {
+    return this.request('POST', ROUTES.agentPartAccept(name, runId, index), { auth: { agent: name }, body: {} })
+  }
+
   finishPart (name: string, runId: string, index: number, body: PartFinish): Promise<PartState> {
     return this.request('POST', ROUTES.agentPartFinish(name, runId, index), { auth: { agent: name }, body })
   }

@@ -32,8 +32,11 @@ export type DistributedRunCreate = z.input<typeof DistributedRunCreate>
 export const DistributedRunStatus = z.enum(['waiting', 'running', 'passed', 'failed', 'error'])
 export type DistributedRunStatus = z.infer<typeof DistributedRunStatus>
 
-/** A part's status: `open` (no agent yet), `accepted`, `reported`, `error` (its agent reported one), `lost`. */
-export const RunPartStatus = z.enum(['open', 'accepted', 'reported', 'error', 'lost'])
+/**
+ * A part's status: `open` (no agent yet), `claimed` (an agent took it and is loading the test), `accepted` (ready to
+ * start), `reported`, `error` (its agent reported one), `lost` (its agent stopped heartbeating or left).
+ */
+export const RunPartStatus = z.enum(['open', 'claimed', 'accepted', 'reported', 'error', 'lost'])
 export type RunPartStatus = z.infer<typeof RunPartStatus>
 
 export const RunPart = z.object({

@@ -66,6 +66,8 @@ export const ROUTES = {
   agentPartClaim: (name: string) => `/api/k6/agents/${encodeURIComponent(name)}/parts/claim`,
   agentPart: (name: string, runId: string, index: number) =>
     `/api/k6/agents/${encodeURIComponent(name)}/parts/${encodeURIComponent(runId)}/${index}`,
+  agentPartAccept: (name: string, runId: string, index: number) =>
+    `/api/k6/agents/${encodeURIComponent(name)}/parts/${encodeURIComponent(runId)}/${index}/accept`,
   agentPartFinish: (name: string, runId: string, index: number) =>
     `/api/k6/agents/${encodeURIComponent(name)}/parts/${encodeURIComponent(runId)}/${index}/finish`,
   // Operations.

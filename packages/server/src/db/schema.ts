@@ -323,6 +323,41 @@ export interface SessionRow {
   last_seen_at: number
 }
 
+/** One test shared by several agents (see migration 0016); times are epoch ms. */
+export interface DistributedRunRow {
+  id: string
+  file: string
+  source: string
+  agents: number
+  sequence: string
+  status: 'waiting' | 'running' | 'passed' | 'failed' | 'error'
+  planned_ms: number
+  thresholds_json: string
+  trend_stats_json: string
+  created_by: string
+  created_at: number
+  accept_by: number
+  start_at: number | null
+  finished_at: number | null
+  failure_reason: string | null
+  result_json: string | null
+}
+
+/** One execution segment of a distributed run and the agent running it. */
+export interface RunPartRow {
+  run_id: string
+  part_index: number
+  segment: string
+  status: 'open' | 'claimed' | 'accepted' | 'reported' | 'error' | 'lost'
+  agent_name: string | null
+  accepted_at: number | null
+  started_at: number | null
+  finished_at: number | null
+  error_message: string | null
+  requests: number | null
+  result_json: string | null
+}
+
 export interface Database {
   apps: AppRow
   gates: GateRow
@@ -331,6 +366,8 @@ export interface Database {
   targets: TargetRow
   agents: AgentRow
   runs: RunRow
+  distributed_runs: DistributedRunRow
+  run_parts: RunPartRow
   agent_target_starts: AgentTargetStartRow
   config: ConfigRow
   audit: AuditRow

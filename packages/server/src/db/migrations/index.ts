@@ -14,6 +14,7 @@ import { auditAddressMigration } from './0012-audit-address.js'
 import { leaderLeaseMigration } from './0013-leader-lease.js'
 import { appGatesMigration } from './0014-app-gates.js'
 import { usersSessionsMigration } from './0015-users-sessions.js'
+import { distributedRunsMigration } from './0016-distributed-runs.js'
 
 export type DialectName = 'sqlite' | 'postgres'
 
@@ -37,6 +38,7 @@ export function migrationProvider (dialect: DialectName): MigrationProvider {
         '0013-leader-lease': { up: (db: Kysely<unknown>) => leaderLeaseMigration(db) },
         '0014-app-gates': { up: (db: Kysely<unknown>) => appGatesMigration(db) },
         '0015-users-sessions': { up: (db: Kysely<unknown>) => usersSessionsMigration(db) },
+        '0016-distributed-runs': { up: (db: Kysely<unknown>) => distributedRunsMigration(db) },
       })
     },
   }
