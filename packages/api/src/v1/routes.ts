@@ -64,11 +64,11 @@ export const ROUTES = {
   authCallback: '/api/auth/callback',
   authLogout: '/api/auth/logout',
   agentPartClaim: (name: string) => `/api/k6/agents/${encodeURIComponent(name)}/parts/claim`,
-  agentPart: (name: string, runId: string, index: number) =>
+  agentPart: (name: string, runId: string, index = 0) =>
     `/api/k6/agents/${encodeURIComponent(name)}/parts/${encodeURIComponent(runId)}/${index}`,
-  agentPartAccept: (name: string, runId: string, index: number) =>
+  agentPartAccept: (name: string, runId: string, index = 0) =>
     `/api/k6/agents/${encodeURIComponent(name)}/parts/${encodeURIComponent(runId)}/${index}/accept`,
-  agentPartFinish: (name: string, runId: string, index: number) =>
+  agentPartFinish: (name: string, runId: string, index = 0) =>
     `/api/k6/agents/${encodeURIComponent(name)}/parts/${encodeURIComponent(runId)}/${index}/finish`,
   // Operations.
   metrics: '/api/metrics',

@@ -9,7 +9,9 @@ import { segmentOf } from './segment-flags.js'
 import type { SegmentFlags } from './segment-flags.js'
 
 export type RunOptions = TestSourceOptions & Omit<RunOutputOptions, 'summaryExport' | 'segment'> &
-  SegmentFlags & { summaryExport?: string, env?: string[] }
+  SegmentFlags & { summaryExport?: string, env?: string[], on?: string, agents?: string, token?: string }
+
+
 
 /** Test flags a k6 script sets in its own code; only --vus, --duration and --iterations override its options. */
 const SCRIPT_MISPLACED_FLAGS: Array<[keyof TestSourceOptions, string]> = [
@@ -17,8 +19,33 @@ const SCRIPT_MISPLACED_FLAGS: Array<[keyof TestSourceOptions, string]> = [
   ['threshold', '--threshold'],
 ]
 
+/** Options that only make sense for a run on this machine (the test file itself says the rest). */
+const LOCAL_ONLY_FLAGS: Array<[keyof RunOptions, string]> = [
+  ['executionSegment', '--execution-segment'], ['executionSegmentSequence', '--execution-segment-sequence'],
+  ['summaryExport', '--summary-export'], ['env', '--env'], ['vus', '--vus'], ['duration', '--duration'],
+  ['iterations', '--iterations'], ...SCRIPT_MISPLACED_FLAGS,
+]
+
 /** `loadfleet run`: load the test, run it, print the summary; resolves to the process exit code. */
 export async function runCommand (file: string | undefined, opts: RunOptions): Promise<number> {
+  if (opts.on !== undefined) {
+    const local = LOCAL_ONLY_FLAGS.filter(([key]) => opts[key] !== undefined).map(([, flag]) => flag)
+    if (opts.engine === 'k6') local.push('--engine k6')
+    if (local.length > 0) {
+      process.stderr.write(`loadfleet run: ${local.join(', ')} cannot be combined with --on; set them in the test file\n`)
+      return EXIT_CODES.invalidInput
+    }
+    const { runOnControlPlane } = await import('./run-on-control-plane.js')
+    return runOnControlPlane(file, {
+      on: opts.on, json: opts.json, quiet: opts.quiet,
+      ...(opts.agents === undefined ? {} : { agents: opts.agents }),
+      ...(opts.token === undefined ? {} : { token: opts.token }),
+    })
+  }
+  if (opts.agents !== undefined || opts.token !== undefined) {
+    process.stderr.write('loadfleet run: --agents and --token go with --on URL (a run on a control plane)\n')
+    return EXIT_CODES.invalidInput
+  }
   const segment = segmentOf(opts)
   if (typeof segment === 'string') {
     process.stderr.write(`loadfleet run: ${segment}\n`)
