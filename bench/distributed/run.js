@@ -2,7 +2,8 @@
 // plane (SQLite), beside one engine producing the same load (the same iterations, VUs and target). Reports the merged
 // p50/p95/p99 against the single engine's, the request counts, and the time from "run" (the submit) to "all parts
 // started" (the latest part's engine start), and to the common start time the control plane set.
-// Build first (`npm run build`). Env: BENCH_ITERATIONS (default 6000), BENCH_VUS (default 16), BENCH_ROUNDS (default 2).
+// Build first (`npm run build`). Env: BENCH_ITERATIONS (default 6000), BENCH_VUS (default 16),
+// BENCH_ROUNDS (default 2).
 // Writes bench/results/distributed.{md,json}.
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -129,14 +130,14 @@ async function main () {
       'shared with other work). All processes on this one machine: a control plane on SQLite, 8 real agent processes',
       `(\`loadfleet agent\`, polling every 500 ms), and a target on 127.0.0.1 answering every request after ${DELAY_MS} ms.`,
       `The test: shared-iterations, ${VUS} VUs, ${ITERATIONS} iterations of one GET. "single" is one engine in the`,
-      `benchmark process running the whole test; "merged" the control plane's merge of N parts, each agent running its`,
+      'benchmark process running the whole test; "merged" the control plane\'s merge of N parts, each agent running its',
       `execution segment (0,1/N,…,1). Medians of ${ROUNDS} interleaved rounds; latencies in ms.`,
       '',
       '| parts | requests merged / single | p50 merged / single | p95 merged / single | p99 merged / single | run → common start (ms) | run → all parts started (ms) | spread of part starts (ms) |',
       '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...table,
       '',
-      'Requests match exactly (the segments' + "'" + ' iterations add up to the whole). The merge itself is exact (HdrHistograms',
+      'Requests match exactly (the iterations of the segments add up to the whole). The merge itself is exact (HdrHistograms',
       'added bucket by bucket, 3 significant digits); the latency columns differ only as two runs of the same load differ',
       'on a shared 2-core host, where N agent processes also compete with the target for the same cores. "run → common',
       'start" is the time for every agent to notice, claim, load and accept its part plus the 2 s start lead the',
