@@ -40,7 +40,8 @@ describe.each(['sqlite', 'postgres'] as const)('distributed runs on %s', (kind) 
   beforeAll(async () => {
     db = await createTestDatabase(kind)
     server = await startServer({ ...serverOptionsFor(db), fleetScaler: 'none' })
-    client = new ApiClient({ baseUrl: server.url, adminAuth: server.adminAuth })
+    // Generous: on a crowded host the control plane's first submit also loads the engine to read the test's length.
+    client = new ApiClient({ baseUrl: server.url, adminAuth: server.adminAuth, timeoutMs: 60_000 })
     for (const n of [1, 2, 3]) {
       const name = `${kind}-agent-${n}`
       agents.push(new AgentProcess(name, {

@@ -39,11 +39,12 @@ describe('mergeRunResults', () => {
     expect(merged.statusCodes).toEqual(single.statusCodes)
     expect(values(merged, 'http_req_failed')).toMatchObject({ passes: 0, fails: 120, rate: 0 })
     expect(values(merged, 'vus_max').value).toBe(6)
-    // The same load against a 10 ms target: the distributions agree to well within a few ms.
+    // The same load against a 10 ms target, run twice on a shared host: the two distributions agree within a factor
+    // of two (a broken merge is off by far more); the exactness of the merge itself is the next test's.
     for (const stat of ['med', 'p(95)']) {
       const a = values(merged, 'http_req_duration')[stat] ?? 0
       const b = values(single, 'http_req_duration')[stat] ?? 0
-      expect(Math.abs(a - b), `${stat}: merged ${a} ms, single ${b} ms`).toBeLessThan(Math.max(3, b * 0.3))
+      expect(Math.abs(a - b), `${stat}: merged ${a} ms, single ${b} ms`).toBeLessThan(Math.max(15, b))
     }
     // Thresholds are judged once on the whole: each part alone has too few requests, the merged run has enough.
     expect(parts.every((p) => p.outcome === 'failed')).toBe(true)
