@@ -50,7 +50,7 @@ export class DistributedRuns {
     const agents = body.agents
     const plan = await planParts(body.test, agents)
     const id = randomUUID()
-    await this.#store.transaction(async (_r, trx) => {
+    await this.#store.transaction(async (r, trx) => {
       await trx.insertInto('distributed_runs').values({
         id, file: body.test.file, source: body.test.source, agents, sequence: plan.sequence, status: 'waiting',
         planned_ms: plan.plannedMs, thresholds_json: JSON.stringify(plan.thresholds),
@@ -62,6 +62,10 @@ export class DistributedRuns {
         run_id: id, part_index: i, segment, status: 'open' as const, agent_name: null, accepted_at: null,
         started_at: null, finished_at: null, error_message: null, requests: null, result_json: null,
       }))).execute()
+      await r.audit.add({
+        at: now, actor, action: 'create', entity: 'distributed_run', entityId: id,
+        change: { file: body.test.file, agents, segments: plan.segments },
+      })
     })
     return await this.get(id)
   }

@@ -198,7 +198,7 @@ function AuditCard (): ReactNode {
             <select id="audit-entity" value={draft.entity} onChange={(e) => { setDraft({ ...draft, entity: e.target.value }) }}>
               <option value="">anything</option>
               {['target', 'baseline', 'change', 'config', 'apps', 'alert_rule', 'alert_channel', 'silence', 'api_token',
-                'fleet', 'route', 'secret_key'].map((e) => <option key={e} value={e}>{e}</option>)}
+                'fleet', 'route', 'secret_key', 'app', 'distributed_run', 'user'].map((e) => <option key={e} value={e}>{e}</option>)}
             </select>
           </FormField>
           <FormField id="audit-since" group="audit" name="since" label="Since" error={undefined}>
