@@ -41,6 +41,11 @@ interface ResponseReceived {
 
 const DAY_MS = 86_400_000
 
+/** Chromium fetches /favicon.ico by itself (type Other) for pages that name no icon; a 404 there is not the page's. */
+export function isBrowserFavicon (url: string, type: string | undefined): boolean {
+  return (type === undefined || type === 'Other') && /^https?:\/\/[^/]+\/favicon\.ico$/i.test(url)
+}
+
 /**
  * Records every request of a page through the Chrome DevTools Protocol: the waterfall (start, end, bytes on the
  * wire, status, network error), the main document's TLS details, and how many requests are still in flight.
@@ -96,8 +101,8 @@ export class NetworkRecorder {
 
   #onRequest (e: RequestWillBeSent): void {
     this.#lastActivityAt = Date.now()
-    // data: and blob: URLs never touch the network.
-    if (!/^https?:/i.test(e.request.url)) return
+    // data: and blob: URLs never touch the network; the browser's own favicon fetch is not the page's.
+    if (!/^https?:/i.test(e.request.url) || isBrowserFavicon(e.request.url, e.type)) return
     const previous = this.#requests.get(e.requestId)
     if (previous !== undefined && e.redirectResponse !== undefined) {
       // A redirect reuses the request id: the hop so far becomes its own bar.

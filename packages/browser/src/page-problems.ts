@@ -1,4 +1,5 @@
 import type { Page } from 'playwright-core'
+import { isBrowserFavicon } from './network-recorder.js'
 
 // A page that logs in a loop must not bloat a run: the first errors are the telling ones.
 const MAX_MESSAGES = 50
@@ -12,7 +13,8 @@ export class PageProblems {
   static watch (page: Page): PageProblems {
     const problems = new PageProblems()
     page.on('console', (message) => {
-      if (message.type() === 'error') problems.#add(problems.#consoleErrors, message.text())
+      if (message.type() !== 'error' || isBrowserFavicon(message.location().url, undefined)) return
+      problems.#add(problems.#consoleErrors, message.text())
     })
     page.on('pageerror', (err) => {
       problems.#add(problems.#pageErrors, err.name === '' || err.name === 'Error' ? err.message : `${err.name}: ${err.message}`)

@@ -5,6 +5,7 @@ import { registerServerCommand } from './commands/server.js'
 import { registerAgentCommand } from './commands/agent.js'
 import { registerUpCommand } from './commands/up.js'
 import { registerAppsCommands } from './commands/apps.js'
+import { registerCheckCommand } from './commands/check.js'
 import { registerSecretsCommands } from './commands/secrets.js'
 import { VERSION } from './version.js'
 
@@ -19,6 +20,7 @@ registerServerCommand(program)
 registerAgentCommand(program)
 registerUpCommand(program)
 registerAppsCommands(program)
+registerCheckCommand(program)
 registerSecretsCommands(program)
 
 try {
