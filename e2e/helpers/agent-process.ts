@@ -13,9 +13,9 @@ export class AgentProcess {
   /** Anything on stderr that was not a JSON event (a crash would show here). */
   readonly stray: string[] = []
 
-  constructor (name: string, env: Record<string, string>) {
+  constructor (name: string, env: Record<string, string>, args: string[] = []) {
     this.name = name
-    this.child = spawn(process.execPath, [CLI_BIN, 'agent'], {
+    this.child = spawn(process.execPath, [CLI_BIN, 'agent', ...args], {
       cwd: REPO_ROOT,
       env: { PATH: process.env.PATH ?? '', AGENT_NAME: name, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

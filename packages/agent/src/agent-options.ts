@@ -42,6 +42,10 @@ export interface AgentOptions {
   shutdownFlushMs?: number
   /** Per-request timeout towards the control plane. */
   requestTimeoutMs?: number
+  /** AGENT_KIND: `load` runs the load sites; `browser` runs the browser sites' checks in Chromium. */
+  kind?: 'load' | 'browser'
+  /** CHROMIUM_PATH: the browser a browser agent drives (default /usr/bin/chromium). */
+  chromiumPath?: string
 }
 
 type Env = Record<string, string | undefined>
@@ -99,6 +103,11 @@ export function agentOptionsFromEnv (env: Env): { options?: AgentOptions, errors
   }
   const parentPid = Number(env.LOADFLEET_PARENT_PID)
   if (Number.isInteger(parentPid) && parentPid > 0) options.parentPid = parentPid
+  const kind = nonEmpty(env.AGENT_KIND) ?? 'load'
+  if (kind === 'browser') options.kind = 'browser'
+  else if (kind !== 'load') errors.push(`AGENT_KIND=${JSON.stringify(kind)}: expected load or browser`)
+  const chromiumPath = nonEmpty(env.CHROMIUM_PATH)
+  if (chromiumPath !== undefined) options.chromiumPath = chromiumPath
   const k6Binary = nonEmpty(env.K6_BINARY)
   if (k6Binary !== undefined) options.k6Binary = k6Binary
   return errors.length > 0 ? { errors } : { options, errors }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
-import { ApiClient, type AgentTarget, type RunFinish } from '@loadfleet/api/client'
+import { ApiClient, type AgentTarget } from '@loadfleet/api/client'
 import type { AgentOptions } from './agent-options.js'
 import { backoffDelayMs, sleep } from './backoff.js'
 import { Deliverer } from './deliverer.js'
@@ -18,6 +18,8 @@ import { isSchedulable, targetEgressRefusal, targetRefusal } from './target-chec
 import { egressRefusal } from '@loadfleet/core/egress'
 import type { PartAssignment, PartFinish } from '@loadfleet/api/client'
 import { assignmentProblem, runPart } from './distributed-part.js'
+import { BROWSER_REPORTER, executeBrowserCheck, pollBrowserSites } from './browser-work.js'
+import type { SpooledFinish } from './spool.js'
 
 /** How the agent ended: 0 after a clean stop, 1 when the control plane rejected its enrolment secret. */
 export interface AgentExit {
@@ -102,6 +104,7 @@ class AgentProcess {
       spool: this.#spool,
       logger: this.#log,
       maxAttempts: options.deliveryMaxAttempts,
+      ...(options.kind === 'browser' ? { reporter: BROWSER_REPORTER } : {}),
       onFatal: (err) => { void this.#fatal(err) },
     })
   }
@@ -122,7 +125,8 @@ class AgentProcess {
   async #boot (): Promise<void> {
     const { agentName, k6Binary, maxConcurrentRuns, pollIntervalMs, heartbeatIntervalMs } = this.#o
     this.#log.log('info', 'agent_starting', {
-      agent: agentName, pid: process.pid, dashboardUrl: this.#o.dashboardUrl, engine: engineFor(k6Binary),
+      agent: agentName, pid: process.pid, dashboardUrl: this.#o.dashboardUrl,
+      engine: this.#o.kind === 'browser' ? 'chromium' : engineFor(k6Binary),
       maxConcurrentRuns, pollIntervalMs, heartbeatIntervalMs, tmpDir: this.#o.tmpDir,
     })
     if (k6Binary !== undefined && engineFor(k6Binary) === 'loadfleet') {
@@ -225,7 +229,10 @@ class AgentProcess {
   async #poll (): Promise<void> {
     if (this.#stopping !== null) return
     try {
-      const received = await this.#session.call('poll', (client) => client.agentTargets(this.#o.agentName))
+      // A browser agent polls the browser sites; the rest of its life (schedule, spool, delivery) is the same.
+      const received = await this.#session.call('poll', (client) => this.#o.kind === 'browser'
+        ? pollBrowserSites(client, this.#o.agentName)
+        : client.agentTargets(this.#o.agentName))
       this.#targets = this.#schedulable(received.data)
       if (!this.#reachable) this.#log.log('info', 'control_plane_reachable', {})
       this.#reachable = true
@@ -391,6 +398,13 @@ class AgentProcess {
       })
       return
     }
+    if (this.#o.kind === 'browser') {
+      const finish = await executeBrowserCheck(target, {
+        signal: run.controller.signal, chromiumPath: this.#o.chromiumPath,
+      })
+      await this.#complete(runId, run, run.controller.signal.aborted ? shutdownFinish(finish) : finish)
+      return
+    }
     if (typeof target.script === 'string') {
       // A scripted site makes its own requests: its script, not the site's URL and headers, says what is sent.
       const { finish } = await executeScriptRun({
@@ -419,14 +433,16 @@ class AgentProcess {
     await this.#complete(runId, run, run.controller.signal.aborted ? shutdownFinish(finish) : finish)
   }
 
-  async #complete (runId: string, run: ActiveRun, finish: RunFinish): Promise<void> {
+  async #complete (runId: string, run: ActiveRun, finish: SpooledFinish): Promise<void> {
     if (run.finished) return
     run.finished = true
     await this.#spool.setFinish(runId, finish)
     this.#deliverer.kick()
     this.#log.log('info', 'run_finished', {
       runId, targetId: run.targetId, status: finish.status, errorMessage: finish.errorMessage ?? undefined,
-      p95_ms: finish.metrics?.p95_ms, rps: finish.metrics?.rps, error_rate: finish.metrics?.error_rate,
+      ...('metrics' in finish
+        ? { p95_ms: finish.metrics?.p95_ms, rps: finish.metrics?.rps, error_rate: finish.metrics?.error_rate }
+        : {}),
     })
   }
 
@@ -481,6 +497,6 @@ class AgentProcess {
   }
 }
 
-function shutdownFinish (finish: RunFinish): RunFinish {
+function shutdownFinish<F extends SpooledFinish> (finish: F): F {
   return { ...finish, status: 'aborted', errorMessage: SHUTTING_DOWN }
 }

@@ -1,8 +1,8 @@
-import { ApiError } from '@loadfleet/api/client'
+import { ApiError, type ApiClient, type RunStart } from '@loadfleet/api/client'
 import type { AgentSession } from './agent-session.js'
 import { backoffDelayMs, sleep } from './backoff.js'
 import { AgentTokenRejected, classifyFailure } from './failure.js'
-import type { Spool, SpoolRecord } from './spool.js'
+import type { Spool, SpooledFinish, SpoolRecord } from './spool.js'
 import { errorText, type Logger } from './logger.js'
 
 // Statuses that mean "the control plane (or the proxy before it) is unavailable", not "this result is bad":
@@ -10,6 +10,17 @@ import { errorText, type Logger } from './logger.js'
 const UNAVAILABLE_STATUSES = new Set([502, 503, 504])
 /** Default bound on attempts for a result the control plane keeps failing on (500 and other 5xx). */
 export const DEFAULT_DELIVERY_MAX_ATTEMPTS = 8
+
+/** Where runs' starts and results go: the load agents' routes, or the browser agents'. */
+export interface RunReporter {
+  start (client: ApiClient, agentName: string, start: RunStart): Promise<unknown>
+  finish (client: ApiClient, agentName: string, runId: string, finish: SpooledFinish): Promise<unknown>
+}
+
+const LOAD_REPORTER: RunReporter = {
+  start: (client, agentName, start) => client.startRun(agentName, start),
+  finish: (client, agentName, runId, finish) => client.finishRun(agentName, runId, finish),
+}
 
 export interface DelivererOptions {
   /** Sends with this agent's credential, registering again after a 401. */
@@ -20,6 +31,8 @@ export interface DelivererOptions {
   /** Attempts after which a result the server keeps answering 5xx for is dead-lettered. */
   maxAttempts?: number | undefined
   onFatal: (err: AgentTokenRejected) => void
+  /** The load agents' routes unless given. */
+  reporter?: RunReporter
 }
 
 interface RetryState { attempts: number, failures: number, nextAt: number }
@@ -114,16 +127,17 @@ export class Deliverer {
 
   async #deliver (record: SpoolRecord): Promise<Outcome> {
     const { session, agentName, spool } = this.#o
+    const reporter = this.#o.reporter ?? LOAD_REPORTER
     if (!record.startDelivered) {
       const outcome = await this.#send(record, 'start',
-        () => session.call('start', (client) => client.startRun(agentName, record.start)))
+        () => session.call('start', (client) => reporter.start(client, agentName, record.start)))
       if (outcome !== 'delivered') return outcome
       await spool.markStartDelivered(record.runId)
     }
     if (record.finish !== null) {
       const finish = record.finish
       const outcome = await this.#send(record, 'finish',
-        () => session.call('finish', (client) => client.finishRun(agentName, record.runId, finish)))
+        () => session.call('finish', (client) => reporter.finish(client, agentName, record.runId, finish)))
       if (outcome !== 'delivered') return outcome
       await spool.remove(record.runId)
       this.#retry.delete(record.runId)

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { RunFinish, RunStart } from '@loadfleet/api/client'
+import type { BrowserRunFinish, RunFinish, RunStart } from '@loadfleet/api/client'
+
+/** A load run's result, or a browser check's (figures and screenshot). */
+export type SpooledFinish = RunFinish | BrowserRunFinish
 
 /** What the agent owes the control plane about one run, persisted until delivered. */
 export interface SpoolRecord {
@@ -10,7 +13,7 @@ export interface SpoolRecord {
   createdAt: number
   start: RunStart
   startDelivered: boolean
-  finish: RunFinish | null
+  finish: SpooledFinish | null
 }
 
 const RECORD_SUFFIX = '.run.json'
@@ -98,7 +101,7 @@ export class Spool {
     await this.#update(record)
   }
 
-  async setFinish (runId: string, finish: RunFinish): Promise<void> {
+  async setFinish (runId: string, finish: SpooledFinish): Promise<void> {
     const record = this.#records.get(runId)
     if (record === undefined) return
     record.finish = finish

@@ -18,6 +18,7 @@ import { appDashboardRoutes, gateAdminRoutes } from './http/routes/apps-routes.j
 import { authRoutes } from './http/routes/auth-routes.js'
 import { distributedRoutes } from './http/routes/distributed-routes.js'
 import { DistributedRuns } from './distributed/distributed-runs.js'
+import { browserAdminRoutes, browserAgentRoutes, browserDashboardRoutes } from './http/routes/browser-routes.js'
 import { assertClassified } from './http/access.js'
 import { installSecurityHeaders, registerWeb } from './http/web-static.js'
 import { REDACTED_PATHS } from './logger.js'
@@ -111,6 +112,9 @@ export async function buildApp (options: AppOptions): Promise<FastifyInstance> {
   await app.register(appDashboardRoutes(options.deps))
   await app.register(authRoutes(options.deps))
   await app.register(distributedRoutes(options.deps, new DistributedRuns(options.deps.store)))
+  await app.register(browserAdminRoutes(options.deps))
+  await app.register(browserDashboardRoutes(options.deps))
+  await app.register(browserAgentRoutes(options.deps))
   await registerWeb(app, options.webDist)
   return app
 }

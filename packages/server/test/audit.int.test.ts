@@ -16,7 +16,7 @@ interface Step {
 
 describe.each(['sqlite', 'postgres'] as const)('the audit trail on %s', (kind) => {
   let t: InjectApp
-  const ids = { target: '', run: '', change: '', channel: '', rule: '', silence: '', token: '' }
+  const ids = { target: '', run: '', change: '', channel: '', rule: '', silence: '', token: '', browserSite: '' }
 
   const send = async (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) =>
     await t.app.inject({
@@ -102,6 +102,13 @@ describe.each(['sqlite', 'postgres'] as const)('the audit trail on %s', (kind) =
       expect: { action: 'delete', entity: 'api_token' } },
     { route: 'DELETE /api/admin/k6/targets/:id', url: () => ROUTES.adminTarget(ids.target),
       expect: { action: 'delete', entity: 'target' } },
+    { route: 'POST /api/admin/browser/sites', url: () => ROUTES.adminBrowserSites,
+      body: () => ({ url: 'http://127.0.0.1:9/page', check: { steps: [{ click: '#buy' }] } }),
+      expect: { action: 'create', entity: 'browser_site' } },
+    { route: 'PATCH /api/admin/browser/sites/:id', url: () => ROUTES.adminBrowserSite(ids.browserSite),
+      body: () => ({ label: 'Checked' }), expect: { action: 'update', entity: 'browser_site' } },
+    { route: 'DELETE /api/admin/browser/sites/:id', url: () => ROUTES.adminBrowserSite(ids.browserSite),
+      expect: { action: 'delete', entity: 'browser_site' } },
   ]
 
   it('has a step for every mutating route a user can call (a new route needs one here)', () => {
@@ -140,6 +147,7 @@ describe.each(['sqlite', 'postgres'] as const)('the audit trail on %s', (kind) =
       if (step.route === 'POST /api/admin/alerts/rules') ids.rule = created.id ?? ''
       if (step.route === 'POST /api/admin/alerts/silences') ids.silence = created.id ?? ''
       if (step.route === 'POST /api/admin/tokens') ids.token = created.id ?? ''
+      if (step.route === 'POST /api/admin/browser/sites') ids.browserSite = created.id ?? ''
     }
     const exported = await send('GET', ROUTES.adminAuditExport)
     for (const secret of [SECRET_VALUE, 's3cret-in-url', 'signing-s3cret']) expect(exported.body).not.toContain(secret)

@@ -12,6 +12,10 @@ import type { ApiToken, ApiTokenCreate, ApiTokenCreated, AuthMe } from './tokens
 import type { ApplyRequest, ApplyResult } from './apply.js'
 import type { AppSummary, Gate, GateDetail, GateRecordRequest, GatesQuery, RunRequested } from './gates.js'
 import type { DistributedRun, DistributedRunCreate, PartClaimed, PartFinish, PartState } from './distributed.js'
+import type {
+  AgentBrowserSite, BrowserRun, BrowserRunDetail, BrowserRunFinish, BrowserRunStart, BrowserSite, BrowserSiteCreate,
+  BrowserSitePatch, BrowserSiteWithLast,
+} from './browser.js'
 import { ROUTES } from './routes.js'
 
 /** A non-2xx answer from the API, rebuilt from its `{ code, message, details }` body. */
@@ -239,6 +243,36 @@ export class ApiClient {
     return this.request('POST', ROUTES.adminTargetRun(targetId), { auth: 'admin', body: {} })
   }
 
+  listBrowserSites (): Promise<{ data: BrowserSite[] }> {
+    return this.request('GET', ROUTES.adminBrowserSites, { auth: 'admin' })
+  }
+
+  createBrowserSite (body: BrowserSiteCreate): Promise<BrowserSite> {
+    return this.request('POST', ROUTES.adminBrowserSites, { auth: 'admin', body })
+  }
+
+  updateBrowserSite (id: string, body: BrowserSitePatch): Promise<BrowserSite> {
+    return this.request('PATCH', ROUTES.adminBrowserSite(id), { auth: 'admin', body })
+  }
+
+  deleteBrowserSite (id: string): Promise<void> {
+    return this.request('DELETE', ROUTES.adminBrowserSite(id), { auth: 'admin' })
+  }
+
+  /** Browser sites with their last check's verdict and headline figures. */
+  dashboardBrowserSites (): Promise<{ data: BrowserSiteWithLast[] }> {
+    return this.request('GET', ROUTES.dashboardBrowserSites, { auth: 'admin' })
+  }
+
+  /** Browser checks, newest first. */
+  dashboardBrowserRuns (query: { siteId?: string, limit?: number } = {}): Promise<{ data: BrowserRun[] }> {
+    return this.request('GET', ROUTES.dashboardBrowserRuns, { auth: 'admin', query })
+  }
+
+  dashboardBrowserRun (id: string): Promise<BrowserRunDetail> {
+    return this.request('GET', ROUTES.dashboardBrowserRun(id), { auth: 'admin' })
+  }
+
   // Dashboard (read-only)
   listApps (): Promise<{ data: AppSummary[] }> { return this.request('GET', ROUTES.dashboardApps, { auth: 'admin' }) }
   getApp (name: string): Promise<AppSummary> { return this.request('GET', ROUTES.dashboardApp(name), { auth: 'admin' }) }
@@ -352,6 +386,18 @@ export class ApiClient {
 
   finishRun (name: string, runId: string, body: RunFinish): Promise<Run> {
     return this.request('POST', ROUTES.agentRunFinish(name, runId), { auth: { agent: name }, body })
+  }
+
+  agentBrowserSites (name: string): Promise<{ data: AgentBrowserSite[] }> {
+    return this.request('GET', ROUTES.agentBrowserSites(name), { auth: { agent: name } })
+  }
+
+  startBrowserRun (name: string, body: BrowserRunStart): Promise<BrowserRun> {
+    return this.request('POST', ROUTES.agentBrowserRunStart(name), { auth: { agent: name }, body })
+  }
+
+  finishBrowserRun (name: string, runId: string, body: BrowserRunFinish): Promise<BrowserRun> {
+    return this.request('POST', ROUTES.agentBrowserRunFinish(name, runId), { auth: { agent: name }, body })
   }
 }
 

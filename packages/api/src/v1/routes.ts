@@ -28,6 +28,8 @@ export const ROUTES = {
   adminDistributedRuns: '/api/admin/k6/distributed-runs',
   adminTokens: '/api/admin/tokens',
   adminToken: (id: string) => `/api/admin/tokens/${encodeURIComponent(id)}`,
+  adminBrowserSites: '/api/admin/browser/sites',
+  adminBrowserSite: (id: string) => `/api/admin/browser/sites/${encodeURIComponent(id)}`,
   // Dashboard: read-only, open unless DASHBOARD_REQUIRE_AUTH is set (then the admin or a token of any role).
   dashboardTargets: '/api/dashboard/k6/targets',
   dashboardTargetSeries: (id: string) => `/api/dashboard/k6/targets/${encodeURIComponent(id)}/series`,
@@ -50,6 +52,11 @@ export const ROUTES = {
   /** The gate's evidence file as recorded, so its SHA-256 is the one the CLI printed. */
   dashboardAppRevisionEvidence: (name: string, sha: string) =>
     `/api/dashboard/apps/${encodeURIComponent(name)}/revisions/${encodeURIComponent(sha)}/evidence`,
+  dashboardBrowserSites: '/api/dashboard/browser/sites',
+  dashboardBrowserRuns: '/api/dashboard/browser/runs',
+  dashboardBrowserRun: (id: string) => `/api/dashboard/browser/runs/${encodeURIComponent(id)}`,
+  /** The check's screenshot (PNG or JPEG), taken when it failed or when the site asks for one every time. */
+  dashboardBrowserRunScreenshot: (id: string) => `/api/dashboard/browser/runs/${encodeURIComponent(id)}/screenshot`,
   // Agents: register takes bearer DASHBOARD_SECRET, every other route the agent's own credential it answered.
   agentRegister: '/api/k6/agents/register',
   agentHeartbeat: (name: string) => `/api/k6/agents/${encodeURIComponent(name)}/heartbeat`,
@@ -70,6 +77,11 @@ export const ROUTES = {
     `/api/k6/agents/${encodeURIComponent(name)}/parts/${encodeURIComponent(runId)}/${index}/accept`,
   agentPartFinish: (name: string, runId: string, index = 0) =>
     `/api/k6/agents/${encodeURIComponent(name)}/parts/${encodeURIComponent(runId)}/${index}/finish`,
+  // Browser agents register, heartbeat and leave on the agent routes above; their sites and runs are here.
+  agentBrowserSites: (name: string) => `/api/browser/agents/${encodeURIComponent(name)}/sites`,
+  agentBrowserRunStart: (name: string) => `/api/browser/agents/${encodeURIComponent(name)}/runs`,
+  agentBrowserRunFinish: (name: string, runId: string) =>
+    `/api/browser/agents/${encodeURIComponent(name)}/runs/${encodeURIComponent(runId)}/finish`,
   // Operations.
   metrics: '/api/metrics',
   healthz: '/healthz',

@@ -358,11 +358,60 @@ export interface RunPartRow {
   result_json: string | null
 }
 
+/** A page checked in a browser; `check_json` holds its steps and options in the steps file's form. */
+export interface BrowserSiteRow {
+  id: string
+  url: string
+  label: string
+  check_json: string
+  run_interval_ms: number
+  enabled: number
+  labels_json: string
+  created_at: number
+  updated_at: number
+}
+
+/** One browser check: the status as its agent judged it, the whole result as JSON, the headline figures. */
+export interface BrowserRunRow {
+  id: string
+  site_id: string
+  agent_name: string
+  status: 'running' | 'passed' | 'failed' | 'error' | 'aborted'
+  started_at: number
+  finished_at: number | null
+  failure_reason: string | null
+  result_json: string | null
+  lcp_ms: number | null
+  cls: number | null
+  ttfb_ms: number | null
+  load_ms: number | null
+  tls_days_until_expiry: number | null
+  result_hash: string | null
+  reaped_at: number | null
+}
+
+/** A check's screenshot, base64. */
+export interface BrowserScreenshotRow {
+  run_id: string
+  format: 'png' | 'jpeg'
+  data: string
+}
+
+export interface BrowserSiteStartRow {
+  agent_name: string
+  site_id: string
+  last_started_at: number
+}
+
 export interface Database {
   apps: AppRow
   gates: GateRow
   gate_apps: GateAppRow
   gate_runs: GateRunRow
+  browser_sites: BrowserSiteRow
+  browser_runs: BrowserRunRow
+  browser_screenshots: BrowserScreenshotRow
+  browser_site_starts: BrowserSiteStartRow
   targets: TargetRow
   agents: AgentRow
   runs: RunRow

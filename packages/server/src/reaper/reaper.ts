@@ -129,6 +129,17 @@ export class Reaper {
       .where('status', '=', 'running')
       .where('agent_name', 'in', (eb) => eb.selectFrom('agents').select('agents.name').where(lost))
       .executeTakeFirst()
+    // Browser checks end the same ways: their agent lost, or no result long after the longest check (5 min).
+    const lostChecks = await trx.updateTable('browser_runs')
+      .set({ status: 'error', failure_reason: AGENT_LOST_MESSAGE, finished_at: now, reaped_at: now })
+      .where('status', '=', 'running')
+      .where('agent_name', 'in', (eb) => eb.selectFrom('agents').select('agents.name').where(lost))
+      .executeTakeFirst()
+    const staleChecks = await trx.updateTable('browser_runs')
+      .set({ status: 'error', failure_reason: STALE_RUN_MESSAGE, finished_at: now, reaped_at: now })
+      .where('status', '=', 'running')
+      .where('started_at', '<', now - o.runStaleMinMs - o.runGraceMs)
+      .executeTakeFirst()
     const lostAgents = await trx.updateTable('agents')
       .set({ status: 'offline', current_run_id: null })
       .where('status', '!=', 'offline')
@@ -161,8 +172,9 @@ export class Reaper {
     }
     return {
       acted: true,
-      runsErrored: Number(lostRuns.numUpdatedRows) + Number(errored.numUpdatedRows),
-      runsOfLostAgents: Number(lostRuns.numUpdatedRows),
+      runsErrored: Number(lostRuns.numUpdatedRows) + Number(errored.numUpdatedRows) +
+        Number(lostChecks.numUpdatedRows) + Number(staleChecks.numUpdatedRows),
+      runsOfLostAgents: Number(lostRuns.numUpdatedRows) + Number(lostChecks.numUpdatedRows),
       currentRunsCleared: Number(cleared.numUpdatedRows),
       agentsMarkedOffline: Number(lostAgents.numUpdatedRows) + Number(offline.numUpdatedRows),
       agentsDeleted: deleted.length,

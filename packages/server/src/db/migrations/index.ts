@@ -15,6 +15,7 @@ import { leaderLeaseMigration } from './0013-leader-lease.js'
 import { appGatesMigration } from './0014-app-gates.js'
 import { usersSessionsMigration } from './0015-users-sessions.js'
 import { distributedRunsMigration } from './0016-distributed-runs.js'
+import { browserSitesMigration } from './0017-browser-sites.js'
 
 export type DialectName = 'sqlite' | 'postgres'
 
@@ -39,6 +40,7 @@ export function migrationProvider (dialect: DialectName): MigrationProvider {
         '0014-app-gates': { up: (db: Kysely<unknown>) => appGatesMigration(db) },
         '0015-users-sessions': { up: (db: Kysely<unknown>) => usersSessionsMigration(db) },
         '0016-distributed-runs': { up: (db: Kysely<unknown>) => distributedRunsMigration(db) },
+        '0017-browser-sites': { up: (db: Kysely<unknown>) => browserSitesMigration(db) },
       })
     },
   }

@@ -1,0 +1,50 @@
+import type { Kysely } from 'kysely'
+
+/**
+ * Browser checks beside the load sites: the pages to check, each check's run with its figures (the whole result as
+ * JSON, the headline figures as columns for lists and trends), and screenshots in a table of their own so that
+ * listing runs never reads them.
+ */
+export async function browserSitesMigration (db: Kysely<unknown>): Promise<void> {
+  await db.schema.createTable('browser_sites')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('url', 'text', (c) => c.notNull())
+    .addColumn('label', 'text', (c) => c.notNull())
+    .addColumn('check_json', 'text', (c) => c.notNull())
+    .addColumn('run_interval_ms', 'bigint', (c) => c.notNull())
+    .addColumn('enabled', 'integer', (c) => c.notNull())
+    .addColumn('labels_json', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'bigint', (c) => c.notNull())
+    .addColumn('updated_at', 'bigint', (c) => c.notNull())
+    .execute()
+  await db.schema.createTable('browser_runs')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('site_id', 'text', (c) => c.notNull())
+    .addColumn('agent_name', 'text', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('started_at', 'bigint', (c) => c.notNull())
+    .addColumn('finished_at', 'bigint')
+    .addColumn('failure_reason', 'text')
+    .addColumn('result_json', 'text')
+    .addColumn('lcp_ms', 'double precision')
+    .addColumn('cls', 'double precision')
+    .addColumn('ttfb_ms', 'double precision')
+    .addColumn('load_ms', 'double precision')
+    .addColumn('tls_days_until_expiry', 'double precision')
+    .addColumn('result_hash', 'text')
+    .addColumn('reaped_at', 'bigint')
+    .execute()
+  await db.schema.createIndex('browser_runs_site_started').on('browser_runs').columns(['site_id', 'started_at']).execute()
+  await db.schema.createIndex('browser_runs_status').on('browser_runs').columns(['status', 'started_at']).execute()
+  await db.schema.createTable('browser_screenshots')
+    .addColumn('run_id', 'text', (c) => c.primaryKey())
+    .addColumn('format', 'text', (c) => c.notNull())
+    .addColumn('data', 'text', (c) => c.notNull())
+    .execute()
+  await db.schema.createTable('browser_site_starts')
+    .addColumn('agent_name', 'text', (c) => c.notNull())
+    .addColumn('site_id', 'text', (c) => c.notNull())
+    .addColumn('last_started_at', 'bigint', (c) => c.notNull())
+    .addPrimaryKeyConstraint('browser_site_starts_pk', ['agent_name', 'site_id'])
+    .execute()
+}
