@@ -160,14 +160,14 @@ describe.each(['sqlite', 'postgres'] as const)('the audit trail on %s', (kind) =
     const wrong = `Basic ${Buffer.from('mallory:not-the-password').toString('base64')}`
     const res = await send('GET', ROUTES.adminTargets, undefined, { authorization: wrong })
     expect(res.statusCode).toBe(401)
-    await expect.poll(async () => (await t.store.repos.audit.list({ limit: 5, action: 'sign-in-failed' })).data[0])
+    await expect.poll(async () => (await t.store.repos.audit.list({ limit: 5, action: 'sign_in_failed' })).data[0])
       .toMatchObject({ actor: 'user:mallory', address: '192.0.2.7', entity: 'route', change: { route: 'GET /api/admin/k6/targets' } })
     expect(JSON.stringify((await t.store.repos.audit.list({ limit: 200 })).data)).not.toContain('not-the-password')
     // A signed-out dashboard sends nothing: not an attempt.
-    const before = (await t.store.repos.audit.list({ limit: 200, action: 'sign-in-failed' })).data.length
+    const before = (await t.store.repos.audit.list({ limit: 200, action: 'sign_in_failed' })).data.length
     await t.app.inject({ method: 'GET', url: ROUTES.adminTargets })
     await new Promise((resolve) => setTimeout(resolve, 100))
-    expect((await t.store.repos.audit.list({ limit: 200, action: 'sign-in-failed' })).data).toHaveLength(before)
+    expect((await t.store.repos.audit.list({ limit: 200, action: 'sign_in_failed' })).data).toHaveLength(before)
   })
 
   it('filters by actor, action, entity, subject and time; refuses a bad time naming the field', async () => {
@@ -178,7 +178,7 @@ describe.each(['sqlite', 'postgres'] as const)('the audit trail on %s', (kind) =
     const future = await send('GET', `${ROUTES.adminAudit}?since=${new Date(Date.now() + 60_000).toISOString()}`)
     expect(future.json<{ data: AuditEntry[] }>().data).toEqual([])
     const byActor = await send('GET', `${ROUTES.adminAudit}?actor=user:mallory`)
-    expect(byActor.json<{ data: AuditEntry[] }>().data.every((e) => e.action === 'sign-in-failed')).toBe(true)
+    expect(byActor.json<{ data: AuditEntry[] }>().data.every((e) => e.action === 'sign_in_failed')).toBe(true)
     const bad = await send('GET', `${ROUTES.adminAudit}?since=yesterday`)
     expect(bad.statusCode).toBe(400)
     expect(bad.json()).toMatchObject({ details: { issues: [{ path: 'querystring.since', message: 'expected an ISO-8601 time' }] } })

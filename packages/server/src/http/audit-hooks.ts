@@ -34,7 +34,7 @@ export function installAuditHooks (app: FastifyInstance, deps: RouteDeps): void 
     const access = route === undefined ? undefined : accessOf(req.method, route)
     if (access !== 'read' && access !== 'edit' && access !== 'admin') return
     deps.store.repos.audit.add({
-      at: Date.now(), actor: claimedIdentity(req), action: 'sign-in-failed', entity: 'route', entityId: null,
+      at: Date.now(), actor: claimedIdentity(req), action: 'sign_in_failed', entity: 'route', entityId: null,
       change: { route: `${req.method} ${route ?? req.url}` }, address: req.ip,
     }).catch((err: unknown) => { req.log.error({ err }, 'could not audit a refused sign-in') })
   })

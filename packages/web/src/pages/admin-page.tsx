@@ -191,7 +191,7 @@ function AuditCard (): ReactNode {
             <select id="audit-action" value={draft.action} onChange={(e) => { setDraft({ ...draft, action: e.target.value }) }}>
               <option value="">any</option>
               {['create', 'update', 'delete', 'apply', 'pin', 'unpin', 'accept', 'test', 'reconcile', 'rotate', 'deny',
-                'sign-in-failed'].map((a) => <option key={a} value={a}>{a}</option>)}
+                'gate', 'run', 'sign_in', 'sign_out', 'sign_in_failed'].map((a) => <option key={a} value={a}>{a}</option>)}
             </select>
           </FormField>
           <FormField id="audit-entity" group="audit" name="entity" label="About" error={undefined}>
