@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { RouteDeps } from './deps.js'
 import { accessOf } from './access.js'
 import { withRequestOrigin } from '../request-origin.js'
+import { WorkloadIdentityRefused } from '../errors.js'
 
 // A name taken from a request is echoed into the audit trail: bounded, printable.
 const PRESENTED_NAME_MAX_CHARS = 64
@@ -26,10 +27,17 @@ function claimedIdentity (req: FastifyRequest): string {
  * agents' refusals are logged and counted, but a fleet re-registering must not flood the trail.
  */
 export function installAuditHooks (app: FastifyInstance, deps: RouteDeps): void {
+  // A CI identity's refused JWT is audited where it is checked, with the issuer, subject and reason it failed for.
+  const auditedWhereChecked = new WeakSet<FastifyRequest>()
   app.addHook('onRequest', (req, _reply, done) => { withRequestOrigin(req.ip, done) })
+  app.addHook('onError', (req, _reply, error, done) => {
+    if (error instanceof WorkloadIdentityRefused) auditedWhereChecked.add(req)
+    done()
+  })
   app.addHook('onResponse', (req, reply, done) => {
     done()
     if (reply.statusCode !== 401 || req.headers.authorization === undefined) return
+    if (auditedWhereChecked.has(req)) return
     const route = req.routeOptions.url
     const access = route === undefined ? undefined : accessOf(req.method, route)
     if (access !== 'read' && access !== 'edit' && access !== 'admin') return
